@@ -1,0 +1,99 @@
+package incident
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxTitle is the longest title kept; longer titles are cut at a word
+// boundary. The full text still goes on the log as the description.
+const MaxTitle = 150
+
+// Command is a parsed "/incident <name> <args>" invocation.
+type Command struct {
+	Name string // lowercased subcommand, "" when the text was empty
+	Args string // the rest, trimmed
+}
+
+// ParseCommand splits slash-command text into subcommand and arguments. It
+// never fails: unknown names are for the router to answer.
+func ParseCommand(text string) Command {
+	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
+	name, args, _ := strings.Cut(text, " ")
+	if i := strings.IndexAny(name, "\t\n"); i >= 0 {
+		name, args = name[:i], name[i+1:]+" "+args
+	}
+	return Command{Name: strings.ToLower(name), Args: strings.TrimSpace(args)}
+}
+
+// Declaration is what "/incident declare" asked for.
+type Declaration struct {
+	Severity    Severity
+	Title       string
+	Description string
+}
+
+// ParseDeclare parses "[P1-P4] <title>". The severity may come first or last
+// ("P1 checkout down", "checkout down p1"). An empty title returns ok=false:
+// the caller opens the declare modal instead. Titles are cleaned of control
+// characters and cut to MaxTitle; a cut title keeps the whole text as the
+// description.
+func ParseDeclare(args string) (d Declaration, ok bool) {
+	d.Severity = DefaultSeverity
+	fields := strings.Fields(args)
+	if len(fields) > 0 {
+		if s, ok := ParseSeverity(fields[0]); ok {
+			d.Severity, fields = s, fields[1:]
+		} else if s, ok := ParseSeverity(fields[len(fields)-1]); ok && len(fields) > 1 {
+			d.Severity, fields = s, fields[:len(fields)-1]
+		}
+	}
+	full := CleanText(strings.Join(fields, " "))
+	if full == "" {
+		return d, false
+	}
+	d.Title = Truncate(full, MaxTitle)
+	if d.Title != full {
+		d.Description = full
+	}
+	return d, true
+}
+
+// CleanText removes control characters and collapses white space.
+func CleanText(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+	}), " ")
+}
+
+// Truncate cuts s to at most max runes, at a word boundary when one is near,
+// and adds an ellipsis when it cut.
+func Truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	if max <= 1 {
+		return "…"
+	}
+	r := []rune(s)[:max-1]
+	cut := string(r)
+	if i := strings.LastIndexByte(cut, ' '); i > len(cut)*2/3 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ") + "…"
+}
+
+// ParseUserMention extracts a user ID from "<@U123>" or "<@U123|name>".
+func ParseUserMention(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "<@") || !strings.HasSuffix(s, ">") {
+		return "", false
+	}
+	id := strings.TrimSuffix(strings.TrimPrefix(s, "<@"), ">")
+	id, _, _ = strings.Cut(id, "|")
+	if id == "" || strings.ContainsAny(id, " <>@") {
+		return "", false
+	}
+	return id, true
+}

@@ -1,0 +1,157 @@
+package incident
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Entry is one line of a timeline: a message as it stands now, or a system
+// fact.
+type Entry struct {
+	Seq      int // the Seq of the event that created the entry: cite as E<Seq>
+	Kind     Kind
+	At       time.Time
+	Actor    string
+	TS       string
+	ThreadTS string
+	Text     string
+	Files    []string
+	Edited   bool
+	EditedAt time.Time
+	// Marks lists each distinct mark on the entry, in the order first added.
+	Marks []Mark
+	Data  map[string]string
+
+	markers map[markKey]struct{}
+}
+
+type markKey struct {
+	user string
+	mark Mark
+}
+
+// Ref is the entry's citation label, e.g. "E12".
+func (e Entry) Ref() string { return fmt.Sprintf("E%d", e.Seq) }
+
+// Marked reports whether anyone has marked the entry.
+func (e Entry) Marked() bool { return len(e.Marks) > 0 }
+
+// Fold turns an incident's event log into its timeline: messages in order of
+// arrival with edits applied and deletions removed, marks attached to the
+// messages they mark, and system events inline. Events about messages the log
+// never saw (an edit of an unknown ts, say) are ignored, because the fold must
+// accept any log. Fold does not modify events.
+func Fold(events []Event) []Entry {
+	entries := make([]Entry, 0, len(events))
+	byTS := make(map[string]int, len(events)) // message ts -> index in entries
+	deleted := 0
+	for _, ev := range events {
+		switch ev.Kind {
+		case KindMessage:
+			if i, ok := byTS[ev.TS]; ok && ev.TS != "" {
+				// A message recorded twice (e.g. fetched for a reaction after it
+				// was already seen) keeps its first entry.
+				_ = i
+				continue
+			}
+			entries = append(entries, Entry{
+				Seq: ev.Seq, Kind: KindMessage, At: ev.At, Actor: ev.Actor,
+				TS: ev.TS, ThreadTS: ev.ThreadTS, Text: ev.Text, Files: ev.Files,
+			})
+			if ev.TS != "" {
+				byTS[ev.TS] = len(entries) - 1
+			}
+		case KindEdit:
+			if i, ok := byTS[ev.TS]; ok {
+				entries[i].Text = ev.Text
+				entries[i].Edited = true
+				entries[i].EditedAt = ev.At
+				if ev.Files != nil {
+					entries[i].Files = ev.Files
+				}
+			}
+		case KindDelete:
+			if i, ok := byTS[ev.TS]; ok {
+				entries[i].Kind = KindDelete // tombstone, dropped below
+				delete(byTS, ev.TS)
+				deleted++
+			}
+		case KindMark, KindUnmark:
+			i, ok := byTS[ev.TS]
+			if !ok || ev.Mark == "" {
+				continue
+			}
+			applyMark(&entries[i], ev)
+		default:
+			entries = append(entries, Entry{
+				Seq: ev.Seq, Kind: ev.Kind, At: ev.At, Actor: ev.Actor,
+				TS: ev.TS, Text: ev.Text, Data: ev.Data,
+			})
+		}
+	}
+	if deleted > 0 {
+		entries = slices.DeleteFunc(entries, func(e Entry) bool { return e.Kind == KindDelete })
+	}
+	for i := range entries {
+		entries[i].markers = nil
+	}
+	return entries
+}
+
+func applyMark(e *Entry, ev Event) {
+	k := markKey{ev.Actor, ev.Mark}
+	if ev.Kind == KindMark {
+		if e.markers == nil {
+			e.markers = map[markKey]struct{}{}
+		}
+		e.markers[k] = struct{}{}
+		if !slices.Contains(e.Marks, ev.Mark) {
+			e.Marks = append(e.Marks, ev.Mark)
+		}
+		return
+	}
+	delete(e.markers, k)
+	for other := range e.markers {
+		if other.mark == ev.Mark {
+			return // someone else still marks it so
+		}
+	}
+	e.Marks = slices.DeleteFunc(e.Marks, func(m Mark) bool { return m == ev.Mark })
+}
+
+// Describe renders a system entry as a sentence ("status → identified").
+// Conversation entries return their text.
+func (e Entry) Describe() string {
+	get := func(k string) string {
+		if e.Data == nil {
+			return ""
+		}
+		return e.Data[k]
+	}
+	switch e.Kind {
+	case KindMessage:
+		return e.Text
+	case KindDeclared:
+		return fmt.Sprintf("declared %s %s", get("severity"), quoteIf(get("title")))
+	case KindStatus:
+		return fmt.Sprintf("status %s → %s", get("from"), get("to"))
+	case KindSeverity:
+		return fmt.Sprintf("severity %s → %s", get("from"), get("to"))
+	case KindRole:
+		return fmt.Sprintf("%s → <@%s>", Role(get("role")).Title(), get("user"))
+	case KindResolved:
+		return fmt.Sprintf("resolved after %s", get("duration"))
+	}
+	if e.Text != "" {
+		return fmt.Sprintf("%s: %s", e.Kind, e.Text)
+	}
+	return string(e.Kind)
+}
+
+func quoteIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return fmt.Sprintf("%q", s)
+}
