@@ -15,7 +15,7 @@ import (
 )
 
 // ErrNotFound is returned by a Store when the thing asked for does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = incident.ErrNotFound
 
 // ErrNameTaken is returned by Slack.CreateChannel when the name is in use.
 var ErrNameTaken = errors.New("channel name taken")

@@ -5,6 +5,10 @@ import (
 	"fmt"
 )
 
+// ErrNotFound is returned by stores when the thing asked for does not exist.
+// Adapters return it (wrapped) so callers can test with errors.Is.
+var ErrNotFound = errors.New("not found")
+
 // Error codes. A code says what kind of failure it is; the Message says it to
 // a person.
 const (
