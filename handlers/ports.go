@@ -112,18 +112,7 @@ type Responder interface {
 // draft within its own timeout: when the model is unavailable it falls back to
 // a template and says so in Draft.Source and Draft.Reason.
 type Drafter interface {
-	Draft(ctx context.Context, req DraftRequest) (incident.Draft, error)
-}
-
-// DraftRequest is what a Drafter needs.
-type DraftRequest struct {
-	Kind     incident.DraftKind
-	Incident incident.Incident
-	Events   []incident.Event
-	// SpentUSD is what this incident has already cost in model calls; the
-	// drafter falls back to the template when it is over its cap.
-	SpentUSD float64
-	Now      time.Time
+	Draft(ctx context.Context, req incident.DraftRequest) (incident.Draft, error)
 }
 
 // Pager pages people and tells who is on call.

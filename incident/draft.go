@@ -52,6 +52,17 @@ type Draft struct {
 	ChannelID string
 }
 
+// DraftRequest is what a drafter needs to write a draft.
+type DraftRequest struct {
+	Kind     DraftKind
+	Incident Incident
+	Events   []Event
+	// SpentUSD is what this incident has already cost in model calls; the
+	// drafter falls back to the template when it is over its cap.
+	SpentUSD float64
+	Now      time.Time
+}
+
 // ActionItem is a follow-up from a postmortem, tracked until done.
 type ActionItem struct {
 	ID    string
