@@ -73,6 +73,9 @@ type Store interface {
 
 	// Lock takes the named lock for ttl; false means another holder has it.
 	Lock(ctx context.Context, name string, ttl time.Duration) (bool, error)
+	// Unlock releases a lock this Store took (compare-and-delete, so a lock
+	// that expired and was taken by another replica is left alone).
+	Unlock(ctx context.Context, name string) error
 }
 
 // Message is a Slack message to post: text is the notification fallback,
