@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Header hash fields. Empty values are not stored.
+const (
+	hNumber       = "number"
+	hTitle        = "title"
+	hDescription  = "description"
+	hSeverity     = "severity"
+	hStatus       = "status"
+	hChannelID    = "channel_id"
+	hChannelName  = "channel_name"
+	hHeaderTS     = "header_ts"
+	hRoles        = "roles"
+	hDeclaredBy   = "declared_by"
+	hDeclaredAt   = "declared_at"
+	hResolvedAt   = "resolved_at"
+	hSource       = "source"
+	hRunbooks     = "runbooks"
+	hExternalID   = "external_id"
+	hExternalURL  = "external_url"
+	hLastUpdateAt = "last_update_at"
+	hNudgedAt     = "nudged_at"
+	hPostmortemID = "postmortem_id"
+)
+
+// NextNumber allocates the next incident number from incident:seq.
+func (s *Store) NextNumber(ctx context.Context) (int64, error) {
+	n, err := s.rdb.Incr(ctx, s.key("incident:seq")).Result()
+	if err != nil {
+		return 0, fmt.Errorf("store: next incident number: %w", err)
+	}
+	return n, nil
+}
+
+// CreateIncident records a new incident: its header, the channel index (when
+// it has a channel), the list of all incidents and the active set. It is
+// idempotent, so a caller may retry it after a failure.
+func (s *Store) CreateIncident(ctx context.Context, inc incident.Incident) error {
+	if err := s.writeIncident(ctx, inc); err != nil {
+		return fmt.Errorf("store: create incident %d: %w", inc.Number, err)
+	}
+	return nil
+}
+
+// SaveIncident replaces incident inc.Number's header and keeps the channel
+// index and the active set in step with it.
+func (s *Store) SaveIncident(ctx context.Context, inc incident.Incident) error {
+	if err := s.writeIncident(ctx, inc); err != nil {
+		return fmt.Errorf("store: save incident %d: %w", inc.Number, err)
+	}
+	return nil
+}
+
+// writeIncident writes the header and every index in one MULTI (go-redis
+// splits it per slot on a Cluster, where the indexes live elsewhere).
+func (s *Store) writeIncident(ctx context.Context, inc incident.Incident) error {
+	if inc.Number <= 0 {
+		return fmt.Errorf("incident number %d is not positive", inc.Number)
+	}
+	fields, err := encodeIncident(inc)
+	if err != nil {
+		return err
+	}
+	hkey := s.incKey(inc.Number, "")
+	member := redis.Z{Score: float64(inc.Number), Member: strconv.FormatInt(inc.Number, 10)}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, hkey)
+		p.HSet(ctx, hkey, fields)
+		if inc.ChannelID != "" {
+			p.Set(ctx, s.key("channel:"+inc.ChannelID), inc.Number, 0)
+		}
+		p.ZAdd(ctx, s.key("incidents:all"), member)
+		if inc.Active() {
+			p.ZAdd(ctx, s.key("incidents:active"), member)
+		} else {
+			p.ZRem(ctx, s.key("incidents:active"), member.Member)
+		}
+		return nil
+	})
+	return err
+}
+
+// Incident returns incident n's header, or an error wrapping ErrNotFound.
+func (s *Store) Incident(ctx context.Context, n int64) (incident.Incident, error) {
+	m, err := s.rdb.HGetAll(ctx, s.incKey(n, "")).Result()
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("store: incident %d: %w", n, err)
+	}
+	if len(m) == 0 {
+		return incident.Incident{}, fmt.Errorf("store: incident %d: %w", n, ErrNotFound)
+	}
+	inc, err := decodeIncident(m)
+	if err != nil {
+		return incident.Incident{}, fmt.Errorf("store: incident %d: %w", n, err)
+	}
+	return inc, nil
+}
+
+// ChannelIncident returns the number of the incident whose channel is
+// channelID; ok is false when there is none.
+func (s *Store) ChannelIncident(ctx context.Context, channelID string) (int64, bool, error) {
+	n, err := s.rdb.Get(ctx, s.key("channel:"+channelID)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: incident of channel %s: %w", channelID, err)
+	}
+	return n, true, nil
+}
+
+// Active lists the incidents that are not resolved, oldest (lowest number)
+// first.
+func (s *Store) Active(ctx context.Context) ([]incident.Incident, error) {
+	nums, err := s.rdb.ZRange(ctx, s.key("incidents:active"), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: active incidents: %w", err)
+	}
+	out, err := s.incidents(ctx, nums)
+	if err != nil {
+		return nil, fmt.Errorf("store: active incidents: %w", err)
+	}
+	return out, nil
+}
+
+// Recent lists up to limit incidents, newest (highest number) first,
+// resolved ones included.
+func (s *Store) Recent(ctx context.Context, limit int) ([]incident.Incident, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	nums, err := s.rdb.ZRevRange(ctx, s.key("incidents:all"), 0, int64(limit-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: recent incidents: %w", err)
+	}
+	out, err := s.incidents(ctx, nums)
+	if err != nil {
+		return nil, fmt.Errorf("store: recent incidents: %w", err)
+	}
+	return out, nil
+}
+
+// incidents reads the headers of nums in one pipeline, in order. A number
+// whose header is gone is skipped.
+func (s *Store) incidents(ctx context.Context, nums []string) ([]incident.Incident, error) {
+	if len(nums) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(nums))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, num := range nums {
+			n, err := strconv.ParseInt(num, 10, 64)
+			if err != nil {
+				return fmt.Errorf("bad incident number %q in index: %w", num, err)
+			}
+			cmds[i] = p.HGetAll(ctx, s.incKey(n, ""))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]incident.Incident, 0, len(nums))
+	for i, c := range cmds {
+		if len(c.Val()) == 0 {
+			continue
+		}
+		inc, err := decodeIncident(c.Val())
+		if err != nil {
+			return nil, fmt.Errorf("incident %s: %w", nums[i], err)
+		}
+		out = append(out, inc)
+	}
+	return out, nil
+}
+
+func encodeIncident(inc incident.Incident) (map[string]any, error) {
+	m := map[string]any{hNumber: strconv.FormatInt(inc.Number, 10)}
+	put := func(k, v string) {
+		if v != "" {
+			m[k] = v
+		}
+	}
+	put(hTitle, inc.Title)
+	put(hDescription, inc.Description)
+	if inc.Severity != 0 {
+		m[hSeverity] = strconv.Itoa(int(inc.Severity))
+	}
+	put(hStatus, string(inc.Status))
+	put(hChannelID, inc.ChannelID)
+	put(hChannelName, inc.ChannelName)
+	put(hHeaderTS, inc.HeaderTS)
+	if len(inc.Roles) > 0 {
+		b, err := json.Marshal(inc.Roles)
+		if err != nil {
+			return nil, fmt.Errorf("encode roles: %w", err)
+		}
+		m[hRoles] = string(b)
+	}
+	put(hDeclaredBy, inc.DeclaredBy)
+	put(hDeclaredAt, formatTime(inc.DeclaredAt))
+	put(hResolvedAt, formatTime(inc.ResolvedAt))
+	put(hSource, inc.Source)
+	if len(inc.Runbooks) > 0 {
+		b, err := json.Marshal(inc.Runbooks)
+		if err != nil {
+			return nil, fmt.Errorf("encode runbooks: %w", err)
+		}
+		m[hRunbooks] = string(b)
+	}
+	put(hExternalID, inc.ExternalID)
+	put(hExternalURL, inc.ExternalURL)
+	put(hLastUpdateAt, formatTime(inc.LastUpdateAt))
+	put(hNudgedAt, formatTime(inc.NudgedAt))
+	put(hPostmortemID, inc.PostmortemID)
+	return m, nil
+}
+
+func decodeIncident(m map[string]string) (incident.Incident, error) {
+	var inc incident.Incident
+	var err error
+	if inc.Number, err = strconv.ParseInt(m[hNumber], 10, 64); err != nil {
+		return inc, fmt.Errorf("decode number: %w", err)
+	}
+	if v := m[hSeverity]; v != "" {
+		sev, err := strconv.Atoi(v)
+		if err != nil {
+			return inc, fmt.Errorf("decode severity: %w", err)
+		}
+		inc.Severity = incident.Severity(sev)
+	}
+	inc.Title = m[hTitle]
+	inc.Description = m[hDescription]
+	inc.Status = incident.Status(m[hStatus])
+	inc.ChannelID = m[hChannelID]
+	inc.ChannelName = m[hChannelName]
+	inc.HeaderTS = m[hHeaderTS]
+	if v := m[hRoles]; v != "" {
+		if err := json.Unmarshal([]byte(v), &inc.Roles); err != nil {
+			return inc, fmt.Errorf("decode roles: %w", err)
+		}
+	}
+	inc.DeclaredBy = m[hDeclaredBy]
+	inc.Source = m[hSource]
+	if v := m[hRunbooks]; v != "" {
+		if err := json.Unmarshal([]byte(v), &inc.Runbooks); err != nil {
+			return inc, fmt.Errorf("decode runbooks: %w", err)
+		}
+	}
+	inc.ExternalID = m[hExternalID]
+	inc.ExternalURL = m[hExternalURL]
+	inc.PostmortemID = m[hPostmortemID]
+	for _, t := range []struct {
+		field string
+		dst   *time.Time
+	}{
+		{hDeclaredAt, &inc.DeclaredAt},
+		{hResolvedAt, &inc.ResolvedAt},
+		{hLastUpdateAt, &inc.LastUpdateAt},
+		{hNudgedAt, &inc.NudgedAt},
+	} {
+		if *t.dst, err = parseTime(m[t.field]); err != nil {
+			return inc, fmt.Errorf("decode %s: %w", t.field, err)
+		}
+	}
+	return inc, nil
+}
+
+// formatTime renders t in UTC with full precision; the zero time is "".
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+// parseTime reverses formatTime.
+func parseTime(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339Nano, v)
+}

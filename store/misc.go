@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Usage hash fields on incident:{n}:usage.
+const (
+	uTokens = "tokens"
+	uCost   = "cost_usd"
+)
+
+// AddUsage adds model tokens and cost to incident n's tally and returns the
+// new total cost.
+func (s *Store) AddUsage(ctx context.Context, n int64, tokens int, costUSD float64) (float64, error) {
+	key := s.incKey(n, ":usage")
+	var cost *redis.FloatCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, key, uTokens, int64(tokens))
+		cost = p.HIncrByFloat(ctx, key, uCost, costUSD)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: add usage to incident %d: %w", n, err)
+	}
+	return cost.Val(), nil
+}
+
+// Usage returns incident n's model tokens and cost so far (zero when none).
+func (s *Store) Usage(ctx context.Context, n int64) (int, float64, error) {
+	v, err := s.rdb.HMGet(ctx, s.incKey(n, ":usage"), uTokens, uCost).Result()
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: usage of incident %d: %w", n, err)
+	}
+	var tokens int
+	var cost float64
+	if t, ok := v[0].(string); ok {
+		if tokens, err = strconv.Atoi(t); err != nil {
+			return 0, 0, fmt.Errorf("store: usage of incident %d: bad tokens %q", n, t)
+		}
+	}
+	if c, ok := v[1].(string); ok {
+		if cost, err = strconv.ParseFloat(c, 64); err != nil {
+			return 0, 0, fmt.Errorf("store: usage of incident %d: bad cost %q", n, c)
+		}
+	}
+	return tokens, cost, nil
+}
+
+// claimPending marks an external id claimed but not yet linked.
+const claimPending = "pending"
+
+// ClaimTTL is how long an unlinked claim on an external id holds. A bot that
+// crashed between ClaimExternal and LinkExternal thus blocks redeliveries of
+// that webhook for an hour, not forever; declaring takes seconds, so the
+// claim cannot expire under a live declaration.
+const ClaimTTL = time.Hour
+
+func (s *Store) externalKey(id string) string { return s.key("external:" + id) }
+
+// ClaimExternal reserves externalID so only one webhook delivery declares an
+// incident for it; false means it was claimed (or linked) before.
+func (s *Store) ClaimExternal(ctx context.Context, externalID string) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.externalKey(externalID), claimPending, ClaimTTL).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: claim external %s: %w", externalID, err)
+	}
+	return ok, nil
+}
+
+// LinkExternal records, for good, that externalID became incident n.
+func (s *Store) LinkExternal(ctx context.Context, externalID string, n int64) error {
+	if err := s.rdb.Set(ctx, s.externalKey(externalID), n, 0).Err(); err != nil {
+		return fmt.Errorf("store: link external %s to incident %d: %w", externalID, n, err)
+	}
+	return nil
+}
+
+// ExternalIncident returns the incident externalID became; ok is false when
+// it is unknown or only claimed so far.
+func (s *Store) ExternalIncident(ctx context.Context, externalID string) (int64, bool, error) {
+	v, err := s.rdb.Get(ctx, s.externalKey(externalID)).Result()
+	if errors.Is(err, redis.Nil) || v == claimPending {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: external %s: %w", externalID, err)
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, false, fmt.Errorf("store: external %s: bad incident number %q", externalID, v)
+	}
+	return n, true, nil
+}
+
+// unlockScript deletes a lock only if it still holds our token, so a holder
+// whose lock expired cannot release someone else's.
+var unlockScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// Lock takes the lock name for ttl; false means another holder has it
+// (another replica, or this Store itself).
+func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return false, fmt.Errorf("store: lock %s: token: %w", name, err)
+	}
+	token := hex.EncodeToString(b[:])
+	ok, err := s.rdb.SetNX(ctx, s.key("lock:"+name), token, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: lock %s: %w", name, err)
+	}
+	if ok {
+		s.mu.Lock()
+		s.locks[name] = token
+		s.mu.Unlock()
+	}
+	return ok, nil
+}
+
+// Unlock releases a lock this Store took, if it still holds it. Releasing a
+// lock that expired or was never taken here is not an error.
+func (s *Store) Unlock(ctx context.Context, name string) error {
+	s.mu.Lock()
+	token, ok := s.locks[name]
+	delete(s.locks, name)
+	s.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if err := unlockScript.Run(ctx, s.rdb, []string{s.key("lock:" + name)}, token).Err(); err != nil {
+		return fmt.Errorf("store: unlock %s: %w", name, err)
+	}
+	return nil
+}

@@ -1,0 +1,192 @@
+// Package store keeps incidents in Redis (go-redis v9): incident headers, the
+// per-incident event streams, drafts, delivery dedupe, usage tallies, external
+// ids and locks. *Store satisfies handlers.Store.
+//
+// Keys that belong to one incident carry its number as a Redis Cluster hash
+// tag (incident:{42}, incident:{42}:events, incident:{42}:seen:<key>, ...) so
+// the scripts that touch several of them stay on one slot. docs/store.md lists
+// every key.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// ErrNotFound is incident.ErrNotFound: lookups of a missing incident or draft
+// return it wrapped, so errors.Is works against either name.
+var ErrNotFound = incident.ErrNotFound
+
+// ErrConfigUnavailable is returned (wrapped) by Durability when the server
+// will not answer CONFIG GET, as on many managed Redis services. Callers
+// should treat durability as unknown rather than off.
+var ErrConfigUnavailable = errors.New("CONFIG GET unavailable")
+
+// DefaultDedupeTTL is how long a delivery's dedupe key is remembered. Slack
+// retries a failed event delivery for a few hours at most.
+const DefaultDedupeTTL = 24 * time.Hour
+
+// Connection defaults applied by New when REDIS_URL does not set them. They
+// are short on purpose: when Redis is down the bot must get an error quickly
+// so it does not ack Slack events it could not record.
+const (
+	DefaultDialTimeout  = 2 * time.Second
+	DefaultReadTimeout  = time.Second
+	DefaultWriteTimeout = time.Second
+	DefaultMaxRetries   = 1
+)
+
+// pingTimeout bounds the start-up check in New.
+const pingTimeout = 3 * time.Second
+
+// Options tunes a Store. The zero value is ready to use.
+type Options struct {
+	// Prefix is put before every key so several bots can share one Redis
+	// (for example "acme:"). It must not contain '{' or '}', which would
+	// break the Cluster hash tags.
+	Prefix string
+	// DedupeTTL is how long Append remembers a dedupe key; DefaultDedupeTTL
+	// when zero.
+	DedupeTTL time.Duration
+}
+
+// Store is the Redis adapter. It is safe for concurrent use.
+type Store struct {
+	rdb       redis.UniversalClient
+	p         string
+	dedupeTTL time.Duration
+
+	mu    sync.Mutex
+	locks map[string]string // lock name -> the token this Store set
+}
+
+// New connects to the Redis at url (redis://, rediss:// or unix://, as in
+// REDIS_URL) and checks that it answers. Timeouts and retries not set in the
+// URL's query get the Default* values above.
+func New(ctx context.Context, url string, opts Options) (*Store, error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("store: REDIS_URL is not a valid Redis URL (want redis://[user:password@]host:port/db): %w", redactURLError(err))
+	}
+	if o.DialTimeout == 0 {
+		o.DialTimeout = DefaultDialTimeout
+	}
+	if o.ReadTimeout == 0 {
+		o.ReadTimeout = DefaultReadTimeout
+	}
+	if o.WriteTimeout == 0 {
+		o.WriteTimeout = DefaultWriteTimeout
+	}
+	if o.MaxRetries == 0 {
+		o.MaxRetries = DefaultMaxRetries
+	}
+	// Let a caller's deadline cut a slow command short too.
+	o.ContextTimeoutEnabled = true
+	c := redis.NewClient(o)
+
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := c.Ping(pctx).Err(); err != nil {
+		c.Close()
+		var rerr redis.Error
+		if errors.As(err, &rerr) {
+			// The server answered: the address is right, the credentials or
+			// database are not.
+			return nil, fmt.Errorf("store: Redis at %s refused the connection: %w — check the user, password and database in REDIS_URL", o.Addr, err)
+		}
+		return nil, fmt.Errorf("store: cannot reach Redis at %s: %w — is REDIS_URL right and Redis running?", o.Addr, err)
+	}
+	return NewFromClient(c, opts), nil
+}
+
+// NewFromClient wraps a client the caller built (Sentinel, Cluster, custom
+// TLS). The Store takes ownership: Close closes c.
+func NewFromClient(c redis.UniversalClient, opts Options) *Store {
+	ttl := opts.DedupeTTL
+	if ttl <= 0 {
+		ttl = DefaultDedupeTTL
+	}
+	return &Store{rdb: c, p: opts.Prefix, dedupeTTL: ttl, locks: map[string]string{}}
+}
+
+func (o Options) validate() error {
+	for _, r := range o.Prefix {
+		if r == '{' || r == '}' {
+			return fmt.Errorf("store: key prefix %q must not contain '{' or '}' (they would break Redis Cluster hash tags)", o.Prefix)
+		}
+	}
+	return nil
+}
+
+// redactURLError drops the URL that url.Parse puts in its errors: it may hold
+// a password.
+func redactURLError(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
+
+// Close closes the Redis client.
+func (s *Store) Close() error { return s.rdb.Close() }
+
+// Ping checks that Redis answers, for readiness probes.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Durability reports whether the server persists with an append-only file
+// (aof) and with RDB snapshots (rdb). When the server refuses CONFIG GET the
+// error wraps ErrConfigUnavailable.
+func (s *Store) Durability(ctx context.Context) (aof bool, rdb bool, err error) {
+	v, err := s.rdb.ConfigGet(ctx, "appendonly").Result()
+	if err != nil {
+		return false, false, configErr(err)
+	}
+	ao, ok := v["appendonly"]
+	if !ok {
+		return false, false, fmt.Errorf("store: durability: appendonly not reported: %w", ErrConfigUnavailable)
+	}
+	v, err = s.rdb.ConfigGet(ctx, "save").Result()
+	if err != nil {
+		return false, false, configErr(err)
+	}
+	save, ok := v["save"]
+	if !ok {
+		return false, false, fmt.Errorf("store: durability: save not reported: %w", ErrConfigUnavailable)
+	}
+	return ao == "yes", save != "", nil
+}
+
+func configErr(err error) error {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		return fmt.Errorf("store: durability: %w (%v)", ErrConfigUnavailable, err)
+	}
+	return fmt.Errorf("store: durability: %w", err)
+}
+
+// incKey names a key of incident n: prefix + "incident:{n}" + suffix. The
+// braces are the Cluster hash tag that keeps all of n's keys on one slot.
+func (s *Store) incKey(n int64, suffix string) string {
+	return s.p + "incident:{" + strconv.FormatInt(n, 10) + "}" + suffix
+}
+
+// key names a key that belongs to no incident.
+func (s *Store) key(name string) string { return s.p + name }
