@@ -63,9 +63,6 @@ type Store interface {
 	// Usage returns incident n's model tokens and cost so far.
 	Usage(ctx context.Context, n int64) (tokens int, costUSD float64, err error)
 
-	// ClaimExternal reserves an external (paging-system) incident id so only
-	// one delivery of its webhook declares; false means it was claimed before.
-	ClaimExternal(ctx context.Context, externalID string) (bool, error)
 	// LinkExternal records that externalID became incident n.
 	LinkExternal(ctx context.Context, externalID string, n int64) error
 	// ExternalIncident returns the incident an external id became.
@@ -100,6 +97,8 @@ type Slack interface {
 	OpenView(ctx context.Context, triggerID string, view slack.ModalViewRequest) error
 	// Upload shares a text file in the channel (files upload v2).
 	Upload(ctx context.Context, channelID, filename, title, content string) error
+	// UserName returns a user's display name (cached by the adapter).
+	UserName(ctx context.Context, userID string) (string, error)
 	// FetchMessage returns the message at ts (a thread reply when threadTS is
 	// set), for reactions on messages the bot never saw.
 	FetchMessage(ctx context.Context, channelID, ts string) (incident.Event, error)
@@ -122,6 +121,9 @@ type Drafter interface {
 type Pager interface {
 	// Pages reports whether declaring at sev pages by default.
 	Pages(sev incident.Severity) bool
+	// AutoDeclares reports whether a triggered alert on service opens an
+	// incident by itself.
+	AutoDeclares(service string) bool
 	// Trigger pages service ("" for the default) about inc, retrying with
 	// backoff until ctx ends.
 	Trigger(ctx context.Context, inc incident.Incident, service, link string) (incident.PageResult, error)

@@ -1,0 +1,530 @@
+package handlers
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Button action_ids: a public contract, kept stable for users' scripts.
+const (
+	ActionApprove      = "draft_approve"
+	ActionEdit         = "draft_edit"
+	ActionReject       = "draft_reject"
+	ActionDraftUpdate  = "draft_update"
+	ActionItemDone     = "action_done"
+	ActionShareRunbook = "runbook_share"
+)
+
+// EditCallbackID is the callback_id of the edit-draft modal.
+const EditCallbackID = "draft_edit_submit"
+
+// blockDraftText prefixes the edit modal's text inputs; a long draft is split
+// over several inputs because Slack caps one at 3,000 characters.
+const blockDraftText = "draft_text"
+
+// draftTimeout is the outer bound on writing a draft; the drafter has its own
+// tighter timeout and falls back to a template well within it.
+const draftTimeout = 90 * time.Second
+
+func init() {
+	register("update", subcommand{usage: "update", summary: "draft a status update for approval",
+		ack: "Drafting a status update…", run: (*Handler).updateCommand})
+	register("postmortem", subcommand{usage: "postmortem", summary: "draft the postmortem for approval",
+		ack: "Drafting the postmortem…", run: (*Handler).postmortemCommand})
+	register("catchup", subcommand{usage: "catchup", summary: "a private summary of the incident so far",
+		ack: "Catching you up…", run: (*Handler).catchupCommand})
+	register("actions", subcommand{usage: "actions", summary: "list postmortem action items",
+		run: (*Handler).actionsCommand})
+}
+
+// BlockAction is a button click.
+type BlockAction struct {
+	UserID    string
+	ChannelID string
+	MessageTS string
+	ActionID  string
+	Value     string
+	TriggerID string
+}
+
+var errNoDrafter = incident.Errorf(incident.EUnavailable, "Drafting isn't set up for this bot.")
+
+func (h *Handler) updateCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	inc, err := h.incidentFor(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	_, err = h.draftToChannel(ctx, inc, incident.DraftUpdate, c.UserID)
+	return err
+}
+
+func (h *Handler) postmortemCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	inc, err := h.incidentFor(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	if inc.PostmortemID != "" {
+		return incident.Errorf(incident.ENoop, "%s already has an approved postmortem; it is the `%s-postmortem.md` file in this channel.", inc.ID(), inc.ID())
+	}
+	if inc.Active() {
+		h.reply(ctx, r, Message{Text: fmt.Sprintf("%s is still %s; I'll draft from the timeline so far. Draft again after `/incident resolve` for the full story.", inc.ID(), inc.Status)})
+	}
+	_, err = h.draftToChannel(ctx, inc, incident.DraftPostmortem, c.UserID)
+	return err
+}
+
+func (h *Handler) catchupCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	inc, err := h.incidentFor(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	d, err := h.writeDraft(ctx, inc, incident.DraftCatchup, c.UserID)
+	if err != nil {
+		return err
+	}
+	// A catch-up is private to the person who asked, so it needs no approval.
+	msg := draftMessage(d, inc, false)
+	h.reply(ctx, r, msg)
+	return nil
+}
+
+// writeDraft asks the drafter for a draft and counts what it cost.
+func (h *Handler) writeDraft(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string) (incident.Draft, error) {
+	if h.drafter == nil {
+		return incident.Draft{}, errNoDrafter
+	}
+	events, err := h.store.Events(ctx, inc.Number)
+	if err != nil {
+		return incident.Draft{}, fmt.Errorf("load events of %s: %w", inc.ID(), err)
+	}
+	_, spent, err := h.store.Usage(ctx, inc.Number)
+	if err != nil {
+		return incident.Draft{}, fmt.Errorf("load usage of %s: %w", inc.ID(), err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, draftTimeout)
+	defer cancel()
+	d, err := h.drafter.Draft(ctx, incident.DraftRequest{Kind: kind, Incident: inc, Events: events, SpentUSD: spent, Now: h.now()})
+	if err != nil {
+		return incident.Draft{}, fmt.Errorf("draft %s for %s: %w", kind, inc.ID(), err)
+	}
+	if d.Tokens > 0 || d.CostUSD > 0 {
+		if _, err := h.store.AddUsage(ctx, inc.Number, d.Tokens, d.CostUSD); err != nil {
+			h.log.Error("count usage", "incident", inc.ID(), "err", err)
+		}
+	}
+	d.ID, d.Incident, d.Kind, d.State = newID(), inc.Number, kind, incident.DraftPending
+	d.CreatedAt, d.CreatedBy, d.ChannelID = h.now(), by, inc.ChannelID
+	return d, nil
+}
+
+// draftToChannel writes a draft, keeps it, and shows it in the channel with
+// Approve / Edit / Reject. Nothing is published from here.
+func (h *Handler) draftToChannel(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string) (incident.Draft, error) {
+	d, err := h.writeDraft(ctx, inc, kind, by)
+	if err != nil {
+		return d, err
+	}
+	if err := h.store.SaveDraft(ctx, d); err != nil {
+		return d, fmt.Errorf("save draft: %w", err)
+	}
+	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftCreated, Actor: by, Text: d.Text,
+		Data: map[string]string{"draft": d.ID, "kind": string(kind), "source": d.Source, "reason": d.Reason,
+			"model": d.Model, "prompt_version": d.PromptVersion, "flags": strings.Join(d.Flags, "; "),
+			"tokens": strconv.Itoa(d.Tokens)}})
+	ts, err := h.slack.Post(ctx, inc.ChannelID, draftMessage(d, inc, true))
+	if err != nil {
+		return d, fmt.Errorf("post draft: %w", err)
+	}
+	d.MessageTS = ts
+	if err := h.store.SaveDraft(ctx, d); err != nil {
+		return d, fmt.Errorf("save draft message ts: %w", err)
+	}
+	return d, nil
+}
+
+func kindLabel(k incident.DraftKind) string {
+	switch k {
+	case incident.DraftPostmortem:
+		return "postmortem"
+	case incident.DraftCatchup:
+		return "catch-up"
+	}
+	return "status update"
+}
+
+// draftMessage renders a draft; withButtons adds Approve / Edit / Reject.
+func draftMessage(d incident.Draft, inc incident.Incident, withButtons bool) Message {
+	head := fmt.Sprintf(":robot_face: *AI draft* — %s for %s", kindLabel(d.Kind), inc.ID())
+	if d.Source != "llm" {
+		head = fmt.Sprintf(":memo: *Template draft* — %s for %s", kindLabel(d.Kind), inc.ID())
+		if d.Reason != "" {
+			head += fmt.Sprintf(" (the AI was not used: %s)", d.Reason)
+		}
+	}
+	blocks := []slack.Block{section(incident.Truncate(head, maxSectionText))}
+	body := sections(Mrkdwn(d.Text))
+	if len(body) > maxBlocks-6 {
+		body = append(body[:maxBlocks-7], contextBlock("…the draft continues; the full text is kept and published in full when approved."))
+	}
+	blocks = append(blocks, body...)
+	if len(d.Flags) > 0 {
+		blocks = append(blocks, contextBlock(":warning: *Check before approving:* "+strings.Join(d.Flags, " · ")))
+	}
+	var meta []string
+	if d.Model != "" {
+		meta = append(meta, "model "+d.Model)
+	}
+	if d.PromptVersion != "" {
+		meta = append(meta, "prompt "+d.PromptVersion)
+	}
+	if len(d.Citations) > 0 {
+		var refs []string
+		for _, c := range d.Citations {
+			refs = append(refs, "E"+strconv.Itoa(c))
+		}
+		meta = append(meta, "cites "+incident.Truncate(strings.Join(refs, ", "), 300))
+	}
+	if withButtons {
+		meta = append(meta, "nothing is published until someone approves")
+	}
+	if len(meta) > 0 {
+		blocks = append(blocks, contextBlock(strings.Join(meta, " · ")))
+	}
+	if withButtons {
+		approve := slack.NewButtonBlockElement(ActionApprove, d.ID, plain("Approve"))
+		approve.Style = slack.StylePrimary
+		reject := slack.NewButtonBlockElement(ActionReject, d.ID, plain("Reject"))
+		reject.Style = slack.StyleDanger
+		blocks = append(blocks, slack.NewActionBlock("draft_actions", approve,
+			slack.NewButtonBlockElement(ActionEdit, d.ID, plain("Edit")), reject))
+	}
+	return Message{Text: incident.Truncate(head, maxFallback), Blocks: blocks}
+}
+
+// Action carries out a button click. Call it after acknowledging.
+func (h *Handler) Action(ctx context.Context, a BlockAction, r Responder) {
+	err := Recover(h.log, "action "+a.ActionID, func() error {
+		switch a.ActionID {
+		case ActionApprove:
+			return h.approve(ctx, a.Value, a.UserID, "", false)
+		case ActionReject:
+			return h.reject(ctx, a.Value, a.UserID)
+		case ActionEdit:
+			return h.openEdit(ctx, a)
+		case ActionDraftUpdate:
+			inc, err := h.incidentFor(ctx, a.ChannelID)
+			if err != nil {
+				return err
+			}
+			_, err = h.draftToChannel(ctx, inc, incident.DraftUpdate, a.UserID)
+			return err
+		case ActionItemDone:
+			return h.actionDone(ctx, a, r)
+		case ActionShareRunbook:
+			return h.shareRunbook(ctx, a, r)
+		}
+		return incident.Errorf(incident.EInvalid, "That button is no longer supported. Run the command again.")
+	})
+	if err != nil {
+		h.fail(ctx, r, "action "+a.ActionID, err, "user", a.UserID, "value", a.Value)
+	}
+}
+
+// loadPending returns the draft with id when userID may decide it.
+func (h *Handler) loadPending(ctx context.Context, id, userID string) (incident.Draft, incident.Incident, error) {
+	if userID == "" || userID == h.cfg.BotUserID {
+		return incident.Draft{}, incident.Incident{}, incident.Errorf(incident.EForbidden, "Only a person can approve a draft.")
+	}
+	d, err := h.store.Draft(ctx, id)
+	if isNotFound(err) {
+		return d, incident.Incident{}, incident.Errorf(incident.ENotFound, "I can't find that draft any more. Run `/incident update` for a fresh one.")
+	}
+	if err != nil {
+		return d, incident.Incident{}, fmt.Errorf("load draft %s: %w", id, err)
+	}
+	inc, err := h.store.Incident(ctx, d.Incident)
+	if err != nil {
+		return d, inc, fmt.Errorf("load incident %d: %w", d.Incident, err)
+	}
+	if d.State != incident.DraftPending {
+		return d, inc, alreadyDecided(d)
+	}
+	return d, inc, nil
+}
+
+func alreadyDecided(d incident.Draft) error {
+	return incident.Errorf(incident.EConflict, "This draft was already %s by %s.", d.State, user(d.DecidedBy))
+}
+
+// approve publishes a draft, exactly once however many people click at once:
+// the state change in the store is atomic and only its winner publishes.
+func (h *Handler) approve(ctx context.Context, id, userID, editedText string, edited bool) error {
+	d, inc, err := h.loadPending(ctx, id, userID)
+	if err != nil {
+		return err
+	}
+	final := d.Text
+	if edited {
+		final = editedText
+	}
+	now := h.now()
+	won, err := h.store.DecideDraft(ctx, id, incident.DraftApproved, userID, final, now)
+	if err != nil {
+		return fmt.Errorf("approve draft %s: %w", id, err)
+	}
+	if !won {
+		d, err := h.store.Draft(ctx, id)
+		if err != nil {
+			return fmt.Errorf("reload draft %s: %w", id, err)
+		}
+		return alreadyDecided(d)
+	}
+	d.State, d.DecidedBy, d.DecidedAt, d.FinalText = incident.DraftApproved, userID, now, final
+	if edited {
+		ratio := ChangeRatio(d.Text, final)
+		h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftEdited, Actor: userID, At: now, Text: final,
+			Data: map[string]string{"draft": id, "before": d.Text, "change_ratio": strconv.FormatFloat(ratio, 'f', 3, 64)}})
+	}
+	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftApproved, Actor: userID, At: now, Text: final,
+		Data: map[string]string{"draft": id, "kind": string(d.Kind), "edited": strconv.FormatBool(edited), "source": d.Source}})
+	h.markDecided(ctx, d, inc, fmt.Sprintf(":white_check_mark: Approved by %s", user(userID)))
+	return h.publish(ctx, d, inc)
+}
+
+// publish sends an approved draft where it belongs.
+func (h *Handler) publish(ctx context.Context, d incident.Draft, inc incident.Incident) error {
+	switch d.Kind {
+	case incident.DraftUpdate:
+		text := fmt.Sprintf(":mega: *Status update — %s* (%s, %s)\n%s", inc.ID(), inc.Severity, inc.Status, Mrkdwn(d.FinalText))
+		if _, err := h.slack.Post(ctx, inc.ChannelID, textMessage(text)); err != nil {
+			return fmt.Errorf("publish update of %s: %w", inc.ID(), err)
+		}
+		h.announce(ctx, textMessage(text+fmt.Sprintf("\n<#%s>", inc.ChannelID)))
+		return h.withIncident(ctx, inc.Number, func() error {
+			cur, err := h.store.Incident(ctx, inc.Number)
+			if err != nil {
+				return err
+			}
+			cur.LastUpdateAt = d.DecidedAt
+			return h.store.SaveIncident(ctx, cur)
+		})
+	case incident.DraftPostmortem:
+		name := inc.ID() + "-postmortem.md"
+		if err := h.slack.Upload(ctx, inc.ChannelID, name, inc.ID()+" postmortem", d.FinalText); err != nil {
+			return fmt.Errorf("upload postmortem of %s: %w", inc.ID(), err)
+		}
+		for i, it := range d.ActionItems {
+			if it.ID == "" {
+				it.ID = strconv.Itoa(i + 1)
+			}
+			h.recordQuietly(ctx, inc, incident.ActionItemEvent(incident.ActionAdd, it, d.DecidedBy, d.DecidedAt))
+		}
+		if len(d.ActionItems) > 0 {
+			h.post(ctx, inc.ChannelID, fmt.Sprintf(":clipboard: %d action item(s) are now tracked: `/incident actions` lists them.", len(d.ActionItems)))
+		}
+		h.announce(ctx, textMessage(fmt.Sprintf(":page_facing_up: The postmortem for *%s* (%s) is published in <#%s>.", inc.ID(), inc.Title, inc.ChannelID)))
+		return h.withIncident(ctx, inc.Number, func() error {
+			cur, err := h.store.Incident(ctx, inc.Number)
+			if err != nil {
+				return err
+			}
+			cur.PostmortemID = d.ID
+			return h.store.SaveIncident(ctx, cur)
+		})
+	}
+	return nil
+}
+
+func (h *Handler) reject(ctx context.Context, id, userID string) error {
+	d, inc, err := h.loadPending(ctx, id, userID)
+	if err != nil {
+		return err
+	}
+	now := h.now()
+	won, err := h.store.DecideDraft(ctx, id, incident.DraftRejected, userID, "", now)
+	if err != nil {
+		return fmt.Errorf("reject draft %s: %w", id, err)
+	}
+	if !won {
+		d, _ = h.store.Draft(ctx, id)
+		return alreadyDecided(d)
+	}
+	d.State, d.DecidedBy, d.DecidedAt = incident.DraftRejected, userID, now
+	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftRejected, Actor: userID, At: now,
+		Data: map[string]string{"draft": id, "kind": string(d.Kind)}})
+	h.markDecided(ctx, d, inc, fmt.Sprintf(":x: Rejected by %s", user(userID)))
+	return nil
+}
+
+// markDecided replaces the draft message's buttons with who decided.
+func (h *Handler) markDecided(ctx context.Context, d incident.Draft, inc incident.Incident, line string) {
+	if d.MessageTS == "" {
+		return
+	}
+	msg := draftMessage(d, inc, false)
+	msg.Blocks = append(msg.Blocks, contextBlock(line))
+	msg.Text = line + " — " + msg.Text
+	if err := h.slack.Update(ctx, d.ChannelID, d.MessageTS, msg); err != nil {
+		h.log.Warn("update draft message", "draft", d.ID, "err", err)
+	}
+}
+
+func (h *Handler) openEdit(ctx context.Context, a BlockAction) error {
+	d, _, err := h.loadPending(ctx, a.Value, a.UserID)
+	if err != nil {
+		return err
+	}
+	parts := splitText(d.Text, maxSectionText)
+	var blocks []slack.Block
+	for i, part := range parts {
+		in := slack.NewPlainTextInputBlockElement(nil, fmt.Sprintf("%s_%d", blockDraftText, i))
+		in.Multiline, in.InitialValue, in.MaxLength = true, part, maxSectionText
+		label := "Text"
+		if len(parts) > 1 {
+			label = fmt.Sprintf("Text, part %d of %d", i+1, len(parts))
+		}
+		blk := slack.NewInputBlock(fmt.Sprintf("%s_%d", blockDraftText, i), plain(label), nil, in)
+		blk.Optional = i > 0
+		blocks = append(blocks, blk)
+	}
+	view := slack.ModalViewRequest{
+		Type: slack.VTModal, CallbackID: EditCallbackID, PrivateMetadata: d.ID,
+		Title: plain("Edit " + kindLabel(d.Kind)), Submit: plain("Publish"), Close: plain("Cancel"),
+		Blocks: slack.Blocks{BlockSet: blocks},
+	}
+	if err := h.slack.OpenView(ctx, a.TriggerID, view); err != nil {
+		return fmt.Errorf("open edit modal: %w", err)
+	}
+	return nil
+}
+
+// editedText joins the edit modal's parts back into one text.
+func (v ViewSubmission) editedText() string {
+	var parts []string
+	for i := 0; ; i++ {
+		id := fmt.Sprintf("%s_%d", blockDraftText, i)
+		vals, ok := v.Values[id]
+		if !ok {
+			break
+		}
+		if s := strings.TrimRight(vals[id], " \n"); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (h *Handler) submitEdit(ctx context.Context, v ViewSubmission) error {
+	return h.approve(ctx, v.PrivateMetadata, v.UserID, v.editedText(), true)
+}
+
+func (h *Handler) actionsCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	inc, err := h.incidentFor(ctx, c.ChannelID)
+	if err != nil {
+		return err
+	}
+	events, err := h.store.Events(ctx, inc.Number)
+	if err != nil {
+		return fmt.Errorf("load events of %s: %w", inc.ID(), err)
+	}
+	items := incident.ActionItems(events)
+	if len(items) == 0 {
+		h.reply(ctx, r, Message{Text: fmt.Sprintf("%s has no action items yet. They come from the approved postmortem (`/incident postmortem`).", inc.ID())})
+		return nil
+	}
+	h.reply(ctx, r, actionsMessage(inc, items))
+	return nil
+}
+
+func actionsMessage(inc incident.Incident, items []incident.ActionItem) Message {
+	blocks := []slack.Block{section(fmt.Sprintf("*Action items for %s*", inc.ID()))}
+	for _, it := range items {
+		if len(blocks) >= maxBlocks-1 {
+			blocks = append(blocks, contextBlock("…more items than fit here; see the postmortem file."))
+			break
+		}
+		line := fmt.Sprintf("%s %s", map[bool]string{true: ":white_check_mark:", false: ":white_large_square:"}[it.Done], it.Text)
+		if it.Owner != "" {
+			line += " — owner " + ownerText(it.Owner)
+		}
+		if !it.Due.IsZero() {
+			line += " — due " + it.Due.Format("2006-01-02")
+		}
+		sec := section(incident.Truncate(line, maxSectionText))
+		label, value := "Done", fmt.Sprintf("%d:%s:done", inc.Number, it.ID)
+		if it.Done {
+			label, value = "Reopen", fmt.Sprintf("%d:%s:reopen", inc.Number, it.ID)
+		}
+		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActionItemDone, value, plain(label)))
+		blocks = append(blocks, sec)
+	}
+	return Message{Text: fmt.Sprintf("Action items for %s", inc.ID()), Blocks: blocks}
+}
+
+func ownerText(owner string) string {
+	if strings.HasPrefix(owner, "U") && !strings.ContainsAny(owner, " ") {
+		return user(owner)
+	}
+	return owner
+}
+
+func (h *Handler) actionDone(ctx context.Context, a BlockAction, r Responder) error {
+	parts := strings.SplitN(a.Value, ":", 3)
+	if len(parts) != 3 {
+		return incident.Errorf(incident.EInvalid, "That button is out of date. Run `/incident actions` again.")
+	}
+	n, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return incident.Errorf(incident.EInvalid, "That button is out of date. Run `/incident actions` again.")
+	}
+	inc, err := h.store.Incident(ctx, n)
+	if err != nil {
+		return fmt.Errorf("load incident %d: %w", n, err)
+	}
+	op := incident.ActionDone
+	if parts[2] == "reopen" {
+		op = incident.ActionReopen
+	}
+	events, err := h.store.Events(ctx, n)
+	if err != nil {
+		return fmt.Errorf("load events of %s: %w", inc.ID(), err)
+	}
+	var item *incident.ActionItem
+	for _, it := range incident.ActionItems(events) {
+		if it.ID == parts[1] {
+			item = &it
+			break
+		}
+	}
+	if item == nil {
+		return incident.Errorf(incident.ENotFound, "I can't find that action item any more.")
+	}
+	if _, err := h.record(ctx, n, incident.ActionItemEvent(op, *item, a.UserID, h.now())); err != nil {
+		return err
+	}
+	verb := "done"
+	if op == incident.ActionReopen {
+		verb = "reopened"
+	}
+	h.post(ctx, inc.ChannelID, fmt.Sprintf(":clipboard: %s marked action item “%s” %s.", user(a.UserID), incident.Truncate(item.Text, 200), verb))
+	events, err = h.store.Events(ctx, n)
+	if err == nil {
+		h.reply(ctx, r, actionsMessage(inc, incident.ActionItems(events)))
+	}
+	return nil
+}
+
+func newID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return "d" + hex.EncodeToString(b[:])
+}

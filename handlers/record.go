@@ -1,0 +1,213 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// MessageEvent is a message posted in a channel the bot is in.
+type MessageEvent struct {
+	EventID   string
+	ChannelID string
+	UserID    string
+	BotID     string
+	Subtype   string
+	Text      string
+	TS        string
+	ThreadTS  string
+	Files     []string
+	At        time.Time
+}
+
+// EditEvent is a message_changed event.
+type EditEvent struct {
+	EventID   string
+	ChannelID string
+	UserID    string
+	BotID     string
+	TS        string // the edited message's ts
+	Text      string
+	Files     []string
+	At        time.Time
+}
+
+// DeleteEvent is a message_deleted event.
+type DeleteEvent struct {
+	EventID   string
+	ChannelID string
+	TS        string // the deleted message's ts
+	At        time.Time
+}
+
+// ReactionEvent is a reaction added to or removed from a message.
+type ReactionEvent struct {
+	EventID   string
+	ChannelID string
+	UserID    string
+	ItemTS    string
+	Reaction  string
+	Added     bool
+	At        time.Time
+}
+
+// conversational lists the message subtypes that are people talking; joins,
+// leaves, topic changes and the like are not conversation.
+var conversational = map[string]bool{"": true, "thread_broadcast": true, "file_share": true, "me_message": true}
+
+// messageKey dedupes a message by its ts: a message has one ts whichever way
+// it reached us (an event, a redelivery, or a fetch for a reaction).
+func messageKey(ts string) string { return "msg:" + ts }
+
+func eventKey(id, fallback string) string {
+	if id != "" {
+		return "ev:" + id
+	}
+	return fallback
+}
+
+// Message records a message in an incident channel. A nil error means the
+// message is safely on the log (or is not to be recorded) and the event may
+// be acknowledged; an error means it must not be, so Slack redelivers.
+func (h *Handler) Message(ctx context.Context, m MessageEvent) error {
+	if !conversational[m.Subtype] || h.fromBot(m.UserID, m.BotID) || m.TS == "" {
+		return nil
+	}
+	n, ok, err := h.store.ChannelIncident(ctx, m.ChannelID)
+	if err != nil || !ok {
+		return wrapLookup(err, m.ChannelID)
+	}
+	ev := incident.Event{Kind: incident.KindMessage, At: orNow(m.At, h), Actor: m.UserID,
+		TS: m.TS, ThreadTS: threadOf(m.ThreadTS, m.TS), Text: m.Text, Files: m.Files}
+	if _, _, err := h.store.Append(ctx, n, messageKey(m.TS), ev); err != nil {
+		return fmt.Errorf("record message %s in incident %d: %w", m.TS, n, err)
+	}
+	return nil
+}
+
+// Edit records a message edit as a new event; the original stays on the log.
+func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
+	if h.fromBot(e.UserID, e.BotID) || e.TS == "" {
+		return nil
+	}
+	n, ok, err := h.store.ChannelIncident(ctx, e.ChannelID)
+	if err != nil || !ok {
+		return wrapLookup(err, e.ChannelID)
+	}
+	ev := incident.Event{Kind: incident.KindEdit, At: orNow(e.At, h), Actor: e.UserID, TS: e.TS, Text: e.Text, Files: e.Files}
+	if _, _, err := h.store.Append(ctx, n, eventKey(e.EventID, "edit:"+e.TS+":"+e.Text), ev); err != nil {
+		return fmt.Errorf("record edit of %s in incident %d: %w", e.TS, n, err)
+	}
+	return nil
+}
+
+// Delete records a deletion; the fold drops the message from the timeline
+// but the log keeps what was said.
+func (h *Handler) Delete(ctx context.Context, d DeleteEvent) error {
+	if d.TS == "" {
+		return nil
+	}
+	n, ok, err := h.store.ChannelIncident(ctx, d.ChannelID)
+	if err != nil || !ok {
+		return wrapLookup(err, d.ChannelID)
+	}
+	ev := incident.Event{Kind: incident.KindDelete, At: orNow(d.At, h), TS: d.TS}
+	if _, _, err := h.store.Append(ctx, n, eventKey(d.EventID, "delete:"+d.TS), ev); err != nil {
+		return fmt.Errorf("record deletion of %s in incident %d: %w", d.TS, n, err)
+	}
+	return nil
+}
+
+// Reaction marks or unmarks a message when the reaction is a mapped one. A
+// reaction on a message the log never saw (sent before the bot joined, or
+// while it was down) fetches the message from Slack and records it first.
+func (h *Handler) Reaction(ctx context.Context, r ReactionEvent) error {
+	mark, ok := h.cfg.Marks[r.Reaction]
+	if !ok || r.ItemTS == "" || r.UserID == h.cfg.BotUserID {
+		return nil
+	}
+	n, ok, err := h.store.ChannelIncident(ctx, r.ChannelID)
+	if err != nil || !ok {
+		return wrapLookup(err, r.ChannelID)
+	}
+	if r.Added {
+		seen, err := h.store.HasMessage(ctx, n, r.ItemTS)
+		if err != nil {
+			return fmt.Errorf("check message %s in incident %d: %w", r.ItemTS, n, err)
+		}
+		if !seen {
+			recorded, err := h.backfill(ctx, n, r.ChannelID, r.ItemTS)
+			if err != nil {
+				return err
+			}
+			if !recorded {
+				return nil // gone, or the bot's own message: nothing to mark
+			}
+		}
+	}
+	kind := incident.KindUnmark
+	if r.Added {
+		kind = incident.KindMark
+	}
+	ev := incident.Event{Kind: kind, At: orNow(r.At, h), Actor: r.UserID, TS: r.ItemTS, Mark: mark, Reaction: r.Reaction}
+	key := eventKey(r.EventID, fmt.Sprintf("%s:%s:%s:%s:%d", kind, r.ItemTS, r.UserID, r.Reaction, ev.At.UnixNano()))
+	if _, _, err := h.store.Append(ctx, n, key, ev); err != nil {
+		return fmt.Errorf("record %s of %s in incident %d: %w", kind, r.ItemTS, n, err)
+	}
+	return nil
+}
+
+// backfill fetches a message the log never saw and records it.
+func (h *Handler) backfill(ctx context.Context, n int64, channelID, ts string) (bool, error) {
+	ev, err := h.slack.FetchMessage(ctx, channelID, ts)
+	if errors.Is(err, incident.ErrNotFound) {
+		h.log.Info("reaction on a message Slack no longer has", "incident", n, "ts", ts)
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("fetch message %s for incident %d: %w", ts, n, err)
+	}
+	if h.fromBot(ev.Actor, ev.Get("bot_id")) {
+		return false, nil
+	}
+	ev.Kind = incident.KindMessage
+	ev.ThreadTS = threadOf(ev.ThreadTS, ev.TS)
+	if ev.At.IsZero() {
+		ev.At = h.now()
+	}
+	ev.Data = map[string]string{"backfilled": "true"}
+	if _, _, err := h.store.Append(ctx, n, messageKey(ts), ev); err != nil {
+		return false, fmt.Errorf("record fetched message %s in incident %d: %w", ts, n, err)
+	}
+	return true, nil
+}
+
+func (h *Handler) fromBot(userID, botID string) bool {
+	return botID != "" || (userID != "" && userID == h.cfg.BotUserID)
+}
+
+// threadOf keeps a thread ts only for replies: Slack sets thread_ts on a
+// thread's parent too, where it equals the message's own ts.
+func threadOf(threadTS, ts string) string {
+	if threadTS == ts {
+		return ""
+	}
+	return threadTS
+}
+
+func orNow(t time.Time, h *Handler) time.Time {
+	if t.IsZero() {
+		return h.now()
+	}
+	return t.UTC()
+}
+
+func wrapLookup(err error, channelID string) error {
+	if err != nil {
+		return fmt.Errorf("look up channel %s: %w", channelID, err)
+	}
+	return nil
+}
