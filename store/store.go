@@ -43,6 +43,10 @@ const (
 	DefaultReadTimeout  = time.Second
 	DefaultWriteTimeout = time.Second
 	DefaultMaxRetries   = 1
+	// go-redis otherwise redials 5 times, 100 ms apart, on every command
+	// while Redis is down: 0.8 s before each error instead of 0.1 s.
+	dialerRetries      = 2
+	dialerRetryTimeout = 50 * time.Millisecond
 )
 
 // pingTimeout bounds the start-up check in New.
@@ -92,6 +96,8 @@ func New(ctx context.Context, url string, opts Options) (*Store, error) {
 	if o.MaxRetries == 0 {
 		o.MaxRetries = DefaultMaxRetries
 	}
+	o.DialerRetries = dialerRetries
+	o.DialerRetryTimeout = dialerRetryTimeout
 	// Let a caller's deadline cut a slow command short too.
 	o.ContextTimeoutEnabled = true
 	c := redis.NewClient(o)

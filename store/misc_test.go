@@ -1,0 +1,166 @@
+package store_test
+
+import (
+	"context"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/internal/redistest"
+	"github.com/incidentbot/incidentbot/store"
+)
+
+func TestUsage(t *testing.T) {
+	ctx := context.Background()
+	s := mustStore(t, store.Options{})
+	tokens, cost, err := s.Usage(ctx, 1)
+	if err != nil || tokens != 0 || cost != 0 {
+		t.Fatalf("Usage of a fresh incident = %d, %v, %v", tokens, cost, err)
+	}
+	steps := []struct {
+		tokens   int
+		cost     float64
+		wantCost float64
+	}{
+		{1000, 0.015, 0.015},
+		{250, 0.0025, 0.0175},
+		{0, 0, 0.0175},
+	}
+	wantTokens := 0
+	for _, st := range steps {
+		total, err := s.AddUsage(ctx, 1, st.tokens, st.cost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantTokens += st.tokens
+		if math.Abs(total-st.wantCost) > 1e-12 {
+			t.Errorf("AddUsage total = %v, want %v", total, st.wantCost)
+		}
+	}
+	tokens, cost, err = s.Usage(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tokens != wantTokens || math.Abs(cost-0.0175) > 1e-12 {
+		t.Errorf("Usage = %d, %v; want %d, 0.0175", tokens, cost, wantTokens)
+	}
+	if tokens, _, _ := s.Usage(ctx, 2); tokens != 0 {
+		t.Errorf("incident 2 has %d tokens from incident 1", tokens)
+	}
+}
+
+func TestExternal(t *testing.T) {
+	ctx := context.Background()
+	s := mustStore(t, store.Options{})
+	check := func(step string, wantN int64, wantOK bool) {
+		t.Helper()
+		n, ok, err := s.ExternalIncident(ctx, "PXYZ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != wantN || ok != wantOK {
+			t.Errorf("%s: ExternalIncident = %d, %v; want %d, %v", step, n, ok, wantN, wantOK)
+		}
+	}
+	check("unknown", 0, false)
+
+	// Many deliveries of the same webhook at once: one claim wins.
+	const deliveries = 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := 0
+	for i := 0; i < deliveries; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ok, err := s.ClaimExternal(ctx, "PXYZ")
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if ok {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if wins != 1 {
+		t.Fatalf("%d claims won, want 1", wins)
+	}
+	check("claimed", 0, false)
+	if err := s.LinkExternal(ctx, "PXYZ", 42); err != nil {
+		t.Fatal(err)
+	}
+	check("linked", 42, true)
+	if ok, err := s.ClaimExternal(ctx, "PXYZ"); err != nil || ok {
+		t.Errorf("claim after link = %v, %v; want false", ok, err)
+	}
+	if ok, err := s.ClaimExternal(ctx, "PABC"); err != nil || !ok {
+		t.Errorf("claim of another id = %v, %v; want true", ok, err)
+	}
+}
+
+func TestLockExclusive(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	a := mustStoreAt(t, url, store.Options{})
+	b := mustStoreAt(t, url, store.Options{}) // another replica
+	if ok, err := a.Lock(ctx, "remind", time.Minute); err != nil || !ok {
+		t.Fatalf("a.Lock = %v, %v", ok, err)
+	}
+	for name, s := range map[string]*store.Store{"other replica": b, "same store": a} {
+		if ok, err := s.Lock(ctx, "remind", time.Minute); err != nil || ok {
+			t.Errorf("%s took a held lock: %v, %v", name, ok, err)
+		}
+	}
+	if ok, err := b.Lock(ctx, "other", time.Minute); err != nil || !ok {
+		t.Errorf("another lock name: %v, %v", ok, err)
+	}
+	// b never held "remind": its Unlock must leave a's lock alone.
+	if err := b.Unlock(ctx, "remind"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := b.Lock(ctx, "remind", time.Minute); ok {
+		t.Fatal("Unlock by a non-holder released the lock")
+	}
+	if err := a.Unlock(ctx, "remind"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.Lock(ctx, "remind", time.Minute); err != nil || !ok {
+		t.Errorf("lock after holder's Unlock: %v, %v", ok, err)
+	}
+}
+
+func TestLockExpires(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	a := mustStoreAt(t, url, store.Options{})
+	b := mustStoreAt(t, url, store.Options{})
+	if ok, err := a.Lock(ctx, "tick", 50*time.Millisecond); err != nil || !ok {
+		t.Fatalf("a.Lock = %v, %v", ok, err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ok, err := b.Lock(ctx, "tick", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("lock never expired")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// a's lock expired and b holds it now: a's late Unlock must not free it.
+	if err := a.Unlock(ctx, "tick"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := a.Lock(ctx, "tick", time.Minute); ok {
+		t.Error("expired holder's Unlock released the new holder's lock")
+	}
+}
