@@ -1,0 +1,275 @@
+package llm
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// EstimateTokens is the drafter's token estimator: one token per four bytes,
+// rounded up. English prose averages about four characters per token in
+// OpenAI's tokenizers; counting bytes overestimates non-ASCII text a little,
+// which errs on the side of fitting the budget. It is cheap enough to run on
+// every line of a 50k-message incident.
+func EstimateTokens(s string) int { return (len(s) + 3) / 4 }
+
+// maxLineText caps one timeline line's text: a pasted log dump must not eat
+// the whole budget.
+const maxLineText = 1200
+
+// lineOverhead approximates the bytes a line adds around its text
+// ("[E12345] 14:48 @U0123ABCD [KEY EVENT]: ").
+const lineOverhead = 40
+
+// timelineView is the timeline as the prompt shows it.
+type timelineView struct {
+	lines   []string
+	shown   int // entries shown
+	omitted int // entries left out
+	tokens  int
+}
+
+// condense chooses which entries of a timeline fit in budget tokens and
+// renders them as numbered lines, oldest first. Marked entries and system
+// facts are always kept; the rest of the budget goes first to the most recent
+// messages (what is happening now) and then to the most informative older
+// ones. Runs of left-out entries become "[N messages omitted]" lines.
+func condense(entries []incident.Entry, budget int) timelineView {
+	n := len(entries)
+	keep := make([]bool, n)
+	cost := make([]int, n)
+	multiDay := spansDays(entries)
+	limit := maxLineText
+
+	mustCost := 0
+	for i, e := range entries {
+		cost[i] = entryCost(e, limit)
+		if mustKeep(e) {
+			keep[i] = true
+			mustCost += cost[i]
+		}
+	}
+	if mustCost > budget {
+		// Too many key events to show whole: shorten them, then keep the
+		// newest that fit. This is the case chunk summaries exist for.
+		limit = 200
+		mustCost = 0
+		for i := n - 1; i >= 0; i-- {
+			if !keep[i] {
+				continue
+			}
+			cost[i] = entryCost(entries[i], limit)
+			if mustCost+cost[i] > budget {
+				keep[i] = false
+				continue
+			}
+			mustCost += cost[i]
+		}
+	}
+	left := budget - mustCost
+
+	// The most recent messages take up to 40% of what is left.
+	recent := left * 2 / 5
+	used := 0
+	for i := n - 1; i >= 0 && used < recent; i-- {
+		if keep[i] {
+			continue
+		}
+		if used+cost[i] > recent {
+			break
+		}
+		keep[i] = true
+		used += cost[i]
+	}
+	left -= used
+
+	// Then the most informative of the rest.
+	cands := make([]scored, 0, n)
+	for i, e := range entries {
+		if !keep[i] {
+			if s := informativeness(e.Text, i, n); s > 0 {
+				cands = append(cands, scored{i, s})
+			}
+		}
+	}
+	slices.SortFunc(cands, func(a, b scored) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return b.i - a.i
+	})
+	misses := 0
+	for _, c := range cands {
+		if left <= lineOverhead/4 || misses > 64 {
+			break
+		}
+		if cost[c.i] > left {
+			misses++
+			continue
+		}
+		keep[c.i] = true
+		left -= cost[c.i]
+	}
+
+	v := timelineView{lines: make([]string, 0, 64)}
+	gap := 0
+	flush := func() {
+		if gap > 0 {
+			v.lines = append(v.lines, omittedLine(gap))
+			v.omitted += gap
+			gap = 0
+		}
+	}
+	for i, e := range entries {
+		if !keep[i] {
+			gap++
+			continue
+		}
+		flush()
+		v.lines = append(v.lines, formatLine(e, multiDay, limit))
+		v.shown++
+	}
+	flush()
+	for _, l := range v.lines {
+		v.tokens += EstimateTokens(l) + 1
+	}
+	return v
+}
+
+type scored struct {
+	i     int
+	score float64
+}
+
+func omittedLine(n int) string {
+	if n == 1 {
+		return "[1 message omitted]"
+	}
+	return fmt.Sprintf("[%d messages omitted]", n)
+}
+
+// mustKeep: what responders marked and what the bot recorded as fact.
+func mustKeep(e incident.Entry) bool { return e.Marked() || e.Kind != incident.KindMessage }
+
+func entryCost(e incident.Entry, limit int) int {
+	l := len(e.Text)
+	if e.Kind != incident.KindMessage {
+		l = len(e.Describe())
+	}
+	l = min(l, limit)
+	// Redaction markers and line decorations make lines a little longer
+	// than their text; +1 token for the newline.
+	return (l+lineOverhead+3)/4 + 1
+}
+
+// signals are words that make a message worth keeping: they tend to carry
+// impact, cause, or what was done.
+var signals = []string{
+	"error", "fail", "deploy", "rollback", "roll back", "revert", "root cause", "because",
+	"fix", "mitigat", "restart", "latency", "timeout", "5xx", "500", "customer", "impact",
+	"outage", "down", "%", "cause", "trigger", "alert", "config", "release", "hotfix",
+	"database", "cpu", "memory", "oom", "disk", "queue", "dns", "certificate", "traffic",
+	"scale", "recover", "resolved", "confirmed", "found", "why",
+}
+
+// informativeness scores a message for keeping: longer messages with
+// incident vocabulary and numbers score high, acknowledgements ("ok", "+1",
+// "on it") score zero; newer messages get a small lift.
+func informativeness(text string, i, n int) float64 {
+	words := len(strings.Fields(text))
+	if words == 0 {
+		return 0
+	}
+	lower := strings.ToLower(text)
+	hits := 0
+	for _, s := range signals {
+		if strings.Contains(lower, s) {
+			hits++
+		}
+	}
+	if words <= 3 && hits == 0 {
+		return 0
+	}
+	digits := 0
+	for _, r := range text {
+		if unicode.IsDigit(r) {
+			digits++
+		}
+	}
+	score := float64(min(words, 60))/60 + 0.4*float64(min(hits, 4)) + 0.2*float64(min(digits, 5))/5
+	return score + 0.5*float64(i+1)/float64(n)
+}
+
+func spansDays(entries []incident.Entry) bool {
+	if len(entries) < 2 {
+		return false
+	}
+	y1, m1, d1 := entries[0].At.UTC().Date()
+	y2, m2, d2 := entries[len(entries)-1].At.UTC().Date()
+	return y1 != y2 || m1 != m2 || d1 != d2
+}
+
+// formatLine renders an entry as a prompt line:
+// "[E12] 14:48 @U123 [KEY EVENT]: text". Newlines are flattened so no line
+// can pose as another entry, and the text is redacted.
+func formatLine(e incident.Entry, multiDay bool, limit int) string {
+	var b strings.Builder
+	b.Grow(lineOverhead + min(len(e.Text), limit))
+	b.WriteString("[E")
+	b.WriteString(fmt.Sprint(e.Seq))
+	b.WriteString("] ")
+	layout := "15:04"
+	if multiDay {
+		layout = "01-02 15:04"
+	}
+	b.WriteString(e.At.UTC().Format(layout))
+	b.WriteString(" ")
+	b.WriteString(actor(e.Actor))
+	if len(e.Marks) > 0 {
+		b.WriteString(" [")
+		for i, m := range e.Marks {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(strings.ToUpper(m.Label()))
+		}
+		b.WriteString("]")
+	}
+	text := e.Text
+	switch {
+	case e.Kind != incident.KindMessage:
+		b.WriteString(" (system)")
+		text = e.Describe()
+	case e.ThreadTS != "" && e.ThreadTS != e.TS:
+		b.WriteString(" (thread reply)")
+	}
+	if e.Edited {
+		b.WriteString(" (edited)")
+	}
+	b.WriteString(": ")
+	b.WriteString(flatten(incident.Truncate(Redact(text), limit)))
+	if len(e.Files) > 0 {
+		b.WriteString(" (files: ")
+		b.WriteString(flatten(Redact(strings.Join(e.Files, ", "))))
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+func actor(id string) string {
+	if id == "" {
+		return "bot"
+	}
+	return "@" + id
+}
+
+var flattener = strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ⏎ ", "\u2028", " ⏎ ", "\u2029", " ⏎ ", dataOpen, "<incident-data>", dataClose, "</incident-data>")
+
+// flatten keeps a text on one line and unable to close the data block.
+func flatten(s string) string { return flattener.Replace(s) }

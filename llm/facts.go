@@ -1,0 +1,174 @@
+package llm
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Change is one step in a severity or status history.
+type Change struct {
+	At       time.Time
+	From, To string
+	By       string // Slack user ID, "" for the bot
+	Seq      int
+}
+
+// Holding is one person holding one role from a time on.
+type Holding struct {
+	Role incident.Role
+	User string
+	From time.Time
+	Seq  int
+}
+
+// Facts are what the drafter computes from the event log rather than asking
+// the model: they go into the prompt as ground truth and into every draft
+// verbatim, so a model can phrase them but never invent them.
+type Facts struct {
+	ID         string
+	Title      string
+	Severity   incident.Severity
+	Status     incident.Status
+	DeclaredAt time.Time
+	DeclaredBy string
+	ResolvedAt time.Time // zero while active
+	Duration   time.Duration
+	Severities []Change
+	Statuses   []Change
+	Roles      []Holding
+	// PagedAt and AckedAt are the first page and its first acknowledgement;
+	// TimeToAck is set only when both are known.
+	PagedAt   time.Time
+	AckedAt   time.Time
+	AckedBy   string
+	TimeToAck time.Duration
+	Messages  int
+	People    int
+}
+
+// ComputeFacts derives an incident's facts from its header and log at now.
+func ComputeFacts(inc incident.Incident, events []incident.Event, now time.Time) Facts {
+	f := Facts{
+		ID: inc.ID(), Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
+		DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy, ResolvedAt: inc.ResolvedAt,
+		Duration: inc.Duration(now),
+	}
+	people := map[string]struct{}{}
+	for _, ev := range events {
+		switch ev.Kind {
+		case incident.KindMessage:
+			f.Messages++
+			if ev.Actor != "" {
+				people[ev.Actor] = struct{}{}
+			}
+		case incident.KindSeverity:
+			f.Severities = append(f.Severities, Change{At: ev.At, From: ev.Get("from"), To: ev.Get("to"), By: ev.Actor, Seq: ev.Seq})
+		case incident.KindStatus:
+			f.Statuses = append(f.Statuses, Change{At: ev.At, From: ev.Get("from"), To: ev.Get("to"), By: ev.Actor, Seq: ev.Seq})
+		case incident.KindRole:
+			f.Roles = append(f.Roles, Holding{Role: incident.Role(ev.Get("role")), User: ev.Get("user"), From: ev.At, Seq: ev.Seq})
+		case incident.KindPage:
+			if f.PagedAt.IsZero() {
+				f.PagedAt = ev.At
+			}
+		case incident.KindPageAck:
+			if f.AckedAt.IsZero() {
+				f.AckedAt, f.AckedBy = ev.At, ev.Actor
+			}
+		}
+	}
+	f.People = len(people)
+	if !f.AckedAt.IsZero() {
+		start := f.PagedAt
+		if start.IsZero() {
+			start = f.DeclaredAt
+		}
+		if !f.AckedAt.Before(start) {
+			f.TimeToAck = f.AckedAt.Sub(start)
+		}
+	}
+	// The header knows the current holders even when the log predates role
+	// events (a role set at declaration, say).
+	for _, r := range incident.Roles {
+		u := inc.Roles[r]
+		if u == "" || holds(f.Roles, r, u) {
+			continue
+		}
+		f.Roles = append(f.Roles, Holding{Role: r, User: u, From: inc.DeclaredAt})
+	}
+	return f
+}
+
+func holds(hs []Holding, r incident.Role, u string) bool {
+	for i := len(hs) - 1; i >= 0; i-- {
+		if hs[i].Role == r {
+			return hs[i].User == u
+		}
+	}
+	return false
+}
+
+// Lines renders the facts as short "- label: value" lines, times in UTC.
+func (f Facts) Lines() []string {
+	var out []string
+	add := func(label, format string, args ...any) {
+		out = append(out, fmt.Sprintf("- %s: %s", label, fmt.Sprintf(format, args...)))
+	}
+	add("Incident", "%s %q", f.ID, f.Title)
+	add("Severity", "%s%s", f.Severity, history(f.Severities))
+	add("Status", "%s%s", f.Status, history(f.Statuses))
+	add("Declared", "%s%s", stamp(f.DeclaredAt), by(f.DeclaredBy))
+	if !f.ResolvedAt.IsZero() {
+		add("Resolved", "%s", stamp(f.ResolvedAt))
+		add("Duration", "%s", incident.FormatDuration(f.Duration))
+	} else {
+		add("Duration so far", "%s", incident.FormatDuration(f.Duration))
+	}
+	if len(f.Roles) > 0 {
+		parts := make([]string, 0, len(f.Roles))
+		for _, h := range f.Roles {
+			parts = append(parts, fmt.Sprintf("%s <@%s> from %s", h.Role.Title(), h.User, clock(h.From)))
+		}
+		add("Roles", "%s", strings.Join(parts, "; "))
+	}
+	switch {
+	case f.TimeToAck > 0 || !f.AckedAt.IsZero():
+		add("Time to acknowledge", "%s%s", incident.FormatDuration(f.TimeToAck), by(f.AckedBy))
+	case !f.PagedAt.IsZero():
+		add("Paged", "%s, not acknowledged yet", stamp(f.PagedAt))
+	}
+	add("Conversation", "%d messages from %d people", f.Messages, f.People)
+	return out
+}
+
+func history(cs []Change) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(cs))
+	for _, c := range cs {
+		parts = append(parts, fmt.Sprintf("%s → %s at %s [E%d]", c.From, c.To, clock(c.At), c.Seq))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func by(user string) string {
+	if user == "" {
+		return ""
+	}
+	return " by <@" + user + ">"
+}
+
+// stamp renders an instant for drafts: "2024-05-01 14:48 UTC".
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "unknown"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// clock renders a time of day: "14:48".
+func clock(t time.Time) string { return t.UTC().Format("15:04") }

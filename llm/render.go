@@ -1,0 +1,227 @@
+package llm
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// body is a draft's content before rendering: what the model (or the
+// template) wrote, already checked.
+type body struct {
+	summary  string
+	sections map[string]string // spec title -> text
+	extra    []modelSection    // sections beyond the spec, kept in order
+	items    []incident.ActionItem
+}
+
+// maxKeyEvents caps the code-rendered timeline of key events.
+const maxKeyEvents = 40
+
+// render turns a body into the draft's text. Facts, the key-event timeline,
+// the next-update time and action items are rendered by code; label (the
+// template notice) and notes (what the checks found) go on top where the
+// approver sees them first.
+func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.Entry, b body, label string, notes []string, footer string) string {
+	spec := specFor(req.Kind)
+	md := req.Kind == incident.DraftPostmortem // Markdown file; the rest is Slack mrkdwn
+	var w strings.Builder
+	heading := func(t string) {
+		if md {
+			fmt.Fprintf(&w, "\n## %s\n", t)
+		} else {
+			fmt.Fprintf(&w, "\n*%s*\n", t)
+		}
+	}
+	if label != "" {
+		if md {
+			fmt.Fprintf(&w, "> **%s**\n\n", label)
+		} else {
+			fmt.Fprintf(&w, "_%s_\n", label)
+		}
+	}
+	title := fmt.Sprintf("%s %s: %s", f.ID, spec.name, Redact(f.Title))
+	if md {
+		fmt.Fprintf(&w, "# %s\n", title)
+	} else {
+		fmt.Fprintf(&w, "*%s*\n", title)
+		dur := "Duration so far"
+		if !f.ResolvedAt.IsZero() {
+			dur = "Duration"
+		}
+		fmt.Fprintf(&w, "*Severity:* %s · *Status:* %s · *%s:* %s\n", f.Severity, f.Status, dur, incident.FormatDuration(f.Duration))
+	}
+	if len(notes) > 0 {
+		if md {
+			fmt.Fprintf(&w, "\n> ⚠️ **Check before approving:** %s\n", strings.Join(notes, "; "))
+		} else {
+			fmt.Fprintf(&w, ":warning: *Check before approving:* %s\n", strings.Join(notes, "; "))
+		}
+	}
+	if md {
+		heading(secSummary)
+	}
+	if b.summary != "" {
+		w.WriteString(b.summary)
+		w.WriteByte('\n')
+	} else if md {
+		w.WriteString(missing)
+	}
+	if md {
+		heading("Facts (computed from the event log)")
+		for _, l := range f.Lines() {
+			w.WriteString(l)
+			w.WriteByte('\n')
+		}
+	}
+	for _, t := range spec.sections {
+		heading(t)
+		if md {
+			switch t {
+			case secImpact:
+				fmt.Fprintf(&w, "_Computed: lasted %s; severity %s at its peak._\n", incident.FormatDuration(f.Duration), peakSeverity(f))
+			case secDetection:
+				fmt.Fprintf(&w, "_Computed: declared %s%s%s._\n", stamp(f.DeclaredAt), by(f.DeclaredBy), ackPhrase(f))
+			case secTimeline:
+				keyEvents(&w, entries)
+			}
+		}
+		text := b.sections[t]
+		switch {
+		case text != "":
+			w.WriteString(text)
+			w.WriteByte('\n')
+		case t != secTimeline:
+			w.WriteString(missing)
+		}
+		if md && t == secWentBadly {
+			heading(secActionItems)
+			actionItems(&w, b.items)
+		}
+	}
+	for _, s := range b.extra {
+		heading(s.Title)
+		w.WriteString(s.Text)
+		w.WriteByte('\n')
+	}
+	if req.Kind == incident.DraftUpdate {
+		fmt.Fprintf(&w, "\n*Next update:* %s\n", d.nextUpdate(f, d.nowFor(req)))
+	}
+	fmt.Fprintf(&w, "\n_%s_\n", footer)
+	return w.String()
+}
+
+const missing = "_Missing from the draft: to be written._\n"
+
+func peakSeverity(f Facts) incident.Severity {
+	peak := f.Severity
+	for _, c := range f.Severities {
+		for _, s := range []string{c.From, c.To} {
+			if v, ok := incident.ParseSeverity(s); ok && (!peak.Valid() || v < peak) {
+				peak = v
+			}
+		}
+	}
+	return peak
+}
+
+func ackPhrase(f Facts) string {
+	switch {
+	case !f.AckedAt.IsZero():
+		return fmt.Sprintf("; the page was acknowledged after %s%s", incident.FormatDuration(f.TimeToAck), by(f.AckedBy))
+	case !f.PagedAt.IsZero():
+		return fmt.Sprintf("; paged at %s, no acknowledgement recorded", clock(f.PagedAt))
+	}
+	return ""
+}
+
+// keyEvent reports whether an entry belongs on the timeline of key events.
+func keyEvent(e incident.Entry) bool {
+	if e.Marked() {
+		return true
+	}
+	switch e.Kind {
+	case incident.KindDeclared, incident.KindStatus, incident.KindSeverity, incident.KindRole,
+		incident.KindResolved, incident.KindPage, incident.KindPageAck, incident.KindPageFailed:
+		return true
+	}
+	return false
+}
+
+func keyEvents(w *strings.Builder, entries []incident.Entry) {
+	var keys []incident.Entry
+	for _, e := range entries {
+		if keyEvent(e) {
+			keys = append(keys, e)
+		}
+	}
+	if len(keys) > maxKeyEvents {
+		fmt.Fprintf(w, "_(%d earlier key events not shown)_\n", len(keys)-maxKeyEvents)
+		keys = keys[len(keys)-maxKeyEvents:]
+	}
+	for _, e := range keys {
+		fmt.Fprintf(w, "- %s %s\n", clock(e.At), quote(e))
+	}
+}
+
+// quote renders an entry for a draft: "<@U1> (key event): “text” [E12]".
+func quote(e incident.Entry) string {
+	who := "bot"
+	if e.Actor != "" {
+		who = "<@" + e.Actor + ">"
+	}
+	var marks []string
+	for _, m := range e.Marks {
+		marks = append(marks, m.Label())
+	}
+	mk := ""
+	if len(marks) > 0 {
+		mk = " (" + strings.Join(marks, ", ") + ")"
+	}
+	text := incident.Truncate(flatten(Redact(e.Describe())), 200)
+	if e.Kind != incident.KindMessage {
+		return fmt.Sprintf("%s%s: %s [E%d]", who, mk, text, e.Seq)
+	}
+	return fmt.Sprintf("%s%s: “%s” [E%d]", who, mk, text, e.Seq)
+}
+
+func actionItems(w *strings.Builder, items []incident.ActionItem) {
+	if len(items) == 0 {
+		w.WriteString(missing)
+		return
+	}
+	for _, it := range items {
+		owner := "owner to be decided"
+		if it.Owner != "" {
+			owner = "owner " + mention(it.Owner)
+		}
+		due := "due date to be set"
+		if !it.Due.IsZero() {
+			due = "due " + it.Due.Format(time.DateOnly)
+		}
+		fmt.Fprintf(w, "- [ ] %s (%s, %s)\n", it.Text, owner, due)
+	}
+}
+
+// mention renders an owner: Slack IDs as mentions, free text as it is.
+func mention(owner string) string {
+	if slackID.MatchString(owner) {
+		return "<@" + owner + ">"
+	}
+	return owner
+}
+
+// nextUpdate says when the next status update is due by the severity's
+// cadence.
+func (d *Drafter) nextUpdate(f Facts, now time.Time) string {
+	if f.Status == incident.Resolved {
+		return "none: the incident is resolved"
+	}
+	every := d.cfg.Cadence[f.Severity]
+	if every <= 0 {
+		return fmt.Sprintf("none scheduled (%s has no update cadence)", f.Severity)
+	}
+	return fmt.Sprintf("by %s (%s updates every %s)", now.Add(every).UTC().Format("15:04 UTC"), f.Severity, incident.FormatDuration(every))
+}
