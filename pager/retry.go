@@ -156,7 +156,7 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			if cerr == nil {
-				cerr = &CallError{Op: op, Attempts: n - 1, Err: context.Cause(ctx)}
+				return &CallError{Op: op, Attempts: n - 1, Err: context.Cause(ctx)}
 			}
 			cerr.Err = errors.Join(cerr.Err, context.Cause(ctx))
 			return cerr
@@ -180,7 +180,8 @@ func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Contex
 		if wait == 0 {
 			wait = c.backoff(n)
 		}
-		if dl, ok := ctx.Deadline(); ok && c.cfg.Now().Add(wait).After(dl) {
+		// Deadlines are wall-clock time, whatever clock Config injects.
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			// Waiting would outlast the caller; give up now with the real cause.
 			return cerr
 		}
