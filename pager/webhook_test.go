@@ -173,3 +173,33 @@ func TestParseWebhook(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkWebhook is the pager's share of "webhook → channel created":
+// one signed delivery over HTTP, verified, parsed and handed to a sink.
+func BenchmarkWebhook(b *testing.B) {
+	e := mustEnv(b, nil)
+	srv := httptest.NewServer(e.client.WebhookHandler(discard{}))
+	b.Cleanup(srv.Close)
+	body := pdfake.WebhookBody("01DEN3", "incident.triggered", occurred, pdIncident())
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		req, err := pdfake.WebhookRequest(ctx, srv.URL, webhookSecret, body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+	}
+}
+
+// discard is a sink that keeps nothing, so the benchmark measures the pager.
+type discard struct{}
+
+func (discard) Alert(context.Context, incident.Alert) error { return nil }
