@@ -223,6 +223,14 @@ func (e *Emulator) AddChannel(id, name string) {
 	}
 }
 
+// AddForeignChannel adds a channel someone else created, without the bot
+// (for testing not_in_channel and conversations.join); creator is a member.
+func (e *Emulator) AddForeignChannel(id, name, creator string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.newChannelLocked(id, name, creator)
+}
+
 // AddChannelMember makes a user a member of a channel without any event,
 // as if they had always been there.
 func (e *Emulator) AddChannelMember(channelID, userID string) error {

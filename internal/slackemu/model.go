@@ -77,12 +77,12 @@ type Ack struct {
 
 type message struct {
 	channel, ts, threadTS, user, botID, subtype, text string
-	blocks                                             json.RawMessage
-	files                                              []string // file IDs
-	editedBy, editedTS                                 string
-	pinned, deleted, ephemeral                         bool
-	reactions                                          []reaction
-	replies                                            []string // reply ts, for thread parents
+	blocks                                            json.RawMessage
+	files                                             []string // file IDs
+	editedBy, editedTS                                string
+	pinned, deleted, ephemeral                        bool
+	reactions                                         []reaction
+	replies                                           []string // reply ts, for thread parents
 }
 
 type reaction struct {
