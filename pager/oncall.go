@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -77,6 +78,8 @@ func (c *Client) OnCall(ctx context.Context, query string) ([]incident.OnCall, e
 	}
 	list := onCalls(raw)
 	c.mu.Lock()
+	// Queries are free text: drop stale answers so the cache stays small.
+	maps.DeleteFunc(c.oncalls, func(_ string, v cachedOnCall) bool { return now.Sub(v.at) >= c.cfg.OnCallTTL })
 	c.oncalls[key] = cachedOnCall{at: now, list: list}
 	c.mu.Unlock()
 	return slices.Clone(list), nil
