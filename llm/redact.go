@@ -17,7 +17,15 @@ type redaction struct {
 	// text; no hints at all means always run.
 	hints      []string
 	lowerHints []string
+	// quoted rules keep the quotes around the value they redact.
+	quoted bool
 }
+
+// secretKey names the keys whose values are secrets: password, passwd,
+// secret, token, api_key and friends, with any prefix (DB_PASSWORD).
+const secretKey = `\b((?:[a-z0-9]+[_\-])*(?:password|passwd|pwd|pass|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?))`
+
+var secretValue = regexp.MustCompile(`(?i)` + secretKey + `(["']?\s*[:=]\s*)(.*)`)
 
 var redactions = []redaction{
 	{
@@ -123,11 +131,13 @@ var redactions = []redaction{
 		hints: []string{"://"},
 	},
 	{
-		name: "secret pair",
-		re: regexp.MustCompile(`(?i)\b((?:[a-z0-9]+[_\-])*(?:password|passwd|pwd|pass|secret|token|api[_\-]?key|apikey|access[_\-]?key|private[_\-]?key|client[_\-]?secret|credentials?))` +
-			`(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,;&"'<>]+)`),
-		repl:       "${1}${2}[REDACTED]",
+		// key=value pairs; quoted values keep their quotes so JSON and YAML
+		// stay well-formed. The unquoted value cannot start with "[", so a
+		// redaction marker is never redacted again.
+		name:       "secret pair",
+		re:         regexp.MustCompile(`(?i)` + secretKey + `(["']?\s*[:=]\s*)(?:"[^"]*"|'[^']*'|[^\s,;&"'<>{}()\[][^\s,;&"'<>{}()]*)`),
 		lowerHints: []string{"pass", "pwd", "secret", "token", "key", "credential"},
+		quoted:     true,
 	},
 	{
 		name:       "password phrase",
@@ -152,7 +162,11 @@ func Redact(s string) string {
 		if !r.applies(s, &lower) {
 			continue
 		}
-		s = r.re.ReplaceAllString(s, r.repl)
+		if r.quoted {
+			s = r.re.ReplaceAllStringFunc(s, redactPair)
+		} else {
+			s = r.re.ReplaceAllString(s, r.repl)
+		}
 		lower = "" // s changed
 	}
 	return s
@@ -179,4 +193,20 @@ func (r redaction) applies(s string, lower *string) bool {
 		}
 	}
 	return false
+}
+
+// redactPair redacts the value of one key=value match, keeping its quotes.
+func redactPair(m string) string {
+	sm := secretValue.FindStringSubmatch(m)
+	if sm == nil {
+		return m
+	}
+	v := sm[3]
+	switch {
+	case len(v) >= 2 && (v[0] == '"' || v[0] == '\''):
+		v = v[:1] + "[REDACTED]" + v[:1]
+	default:
+		v = "[REDACTED]"
+	}
+	return sm[1] + sm[2] + v
 }
