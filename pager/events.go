@@ -71,7 +71,7 @@ func (c *Client) Trigger(ctx context.Context, inc incident.Incident, service, li
 	ev := c.triggerEvent(inc, service, key, link)
 	resp, err := c.send(ctx, "trigger "+ev.DedupKey, ev)
 	if err != nil {
-		return incident.PageResult{}, c.userError(err, "page "+serviceName(service))
+		return incident.PageResult{}, c.userError(err, "page "+serviceName(service), routingHint(service))
 	}
 	dedup := resp.DedupKey
 	if dedup == "" {
@@ -99,7 +99,7 @@ func (c *Client) Resolve(ctx context.Context, inc incident.Incident, services []
 		}
 		ev := &pagerduty.V2Event{RoutingKey: key, Action: "resolve", DedupKey: DedupKey(inc, service)}
 		if _, err := c.send(ctx, "resolve "+ev.DedupKey, ev); err != nil {
-			errs = append(errs, c.userError(err, "resolve the page to "+serviceName(service)))
+			errs = append(errs, c.userError(err, "resolve the page to "+serviceName(service), routingHint(service)))
 		}
 	}
 	return errors.Join(errs...)
@@ -158,12 +158,13 @@ func (c *Client) send(ctx context.Context, op string, ev *pagerduty.V2Event) (*p
 	return resp, nil
 }
 
-// userError puts a sentence for the person in front of a failed call.
-func (c *Client) userError(err error, what string) error {
+// userError puts a sentence for the person in front of a failed call; hint
+// says what to check when PagerDuty refused the request outright.
+func (c *Client) userError(err error, what, hint string) error {
 	var ce *CallError
 	if errors.As(err, &ce) && !ce.Retryable && ce.Status >= 400 && ce.Status < 500 {
 		return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
-			"PagerDuty refused to %s (HTTP %d). Check the routing key; the log has the details.", what, ce.Status), err)
+			"PagerDuty refused to %s (HTTP %d). %s; the log has the details.", what, ce.Status, hint), err)
 	}
 	return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
 		"Could not reach PagerDuty to %s; it was retried and gave up. Try again in a moment.", what), err)
@@ -176,6 +177,14 @@ func serviceName(service string) string {
 		return "the default service"
 	}
 	return service
+}
+
+// routingHint names the setting that holds service's routing key.
+func routingHint(service string) string {
+	if service == "" {
+		return "Check " + EnvRoutingKey
+	}
+	return "Check the routing key of " + service + " in " + EnvServices
 }
 
 func channelLabel(inc incident.Incident) string {

@@ -159,7 +159,10 @@ func TestTriggerRetries(t *testing.T) {
 				}
 				return
 			}
-			wantCode(t, err, tt.wantCode)
+			ue := wantCode(t, err, tt.wantCode)
+			if tt.status < 500 && !strings.Contains(ue.Message, pager.EnvServices) {
+				t.Errorf("a refused page should say where the routing key lives: %q", ue.Message)
+			}
 			var ce *pager.CallError
 			if !errors.As(err, &ce) {
 				t.Fatalf("error %v does not wrap a *pager.CallError", err)

@@ -223,5 +223,5 @@ func (c *Client) restError(err error, what string) error {
 		return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
 			"PagerDuty rejected the API token, so I could not %s: ask an admin to check %s.", what, EnvAPIToken), err)
 	}
-	return c.userError(err, what)
+	return c.userError(err, what, "Check "+EnvAPIURL+" and the token's permissions")
 }

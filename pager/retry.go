@@ -132,6 +132,7 @@ type CallError struct {
 	Err       error
 }
 
+// Error describes the failure for the log.
 func (e *CallError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "pagerduty %s failed after %d attempt(s)", e.Op, e.Attempts)
