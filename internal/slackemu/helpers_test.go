@@ -89,7 +89,8 @@ func startBot(t *testing.T, emu *slackemu.Emulator, handle func(*socketmode.Clie
 		<-done
 		<-done
 	})
-	if err := emu.WaitFor(ctxT(t), func() bool { return emu.Connections() > 0 }); err != nil {
+	// Connected means the bot has read its hello, not just dialled.
+	if err := emu.WaitFor(ctxT(t), func() bool { return len(b.events(socketmode.EventTypeHello)) > 0 }); err != nil {
 		t.Fatalf("bot never connected: %v", err)
 	}
 	return b
