@@ -22,6 +22,8 @@ var stopwords = setOf(
 	"each", "here", "after", "before", "while", "again", "only", "own",
 	"same", "other", "over", "under", "until", "because", "via", "per",
 	"e", "g", "eg", "ie", "etc", "s", "t",
+	// Filler in incident titles: "checkout returns 500", "seeing errors".
+	"return", "returns", "returning", "returned", "seeing", "getting",
 )
 
 func setOf(words ...string) map[string]struct{} {
@@ -49,15 +51,21 @@ type analyzer struct {
 }
 
 // stem returns the index term for a lower-case word. Words with digits
-// ("5xx", "k8s", "429") are identifiers, not English, and stay as they are.
+// ("5xx", "k8s", "429") are identifiers, not English, and stay as they are,
+// except for a plural "s" ("429s", "5xxs", "500s" are the codes).
 func stem(word string) string {
 	for i := 0; i < len(word); i++ {
 		if word[i] >= '0' && word[i] <= '9' {
+			if n := len(word); n > 2 && word[n-1] == 's' && (isDigit(word[n-2]) || word[n-2] == 'x') {
+				return word[:n-1]
+			}
 			return word
 		}
 	}
 	return english.Stem(word, false)
 }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // words calls fn for each lower-case word of s. A word is a run of letters
 // and digits; everything else (Markdown markup, punctuation, underscores)

@@ -10,10 +10,8 @@ import (
 
 // SynonymsFile is the name of the optional file, at the root of the runbooks
 // directory, that adds synonym groups to the built-in ones. It is a YAML list
-// of groups, each a list of words or phrases that mean the same thing:
-//
-//	- [payments, stripe, adyen, psp]
-//	- [checkout, cart, "order placement"]
+// of groups, each a list of words or phrases that mean the same thing, e.g.
+// [[payments, stripe, adyen], [checkout, cart, "order placement"]].
 const SynonymsFile = "synonyms.yaml"
 
 // defaultSynonyms are the words on-call engineers use interchangeably. Each
