@@ -154,15 +154,18 @@ func encodeEvent(ev incident.Event, ttl time.Duration, dedupe bool) ([]any, erro
 // position and ID its stream id. It reads in pages of 5,000 entries.
 func (s *Store) Events(ctx context.Context, n int64) ([]incident.Event, error) {
 	key := s.incKey(n, ":events")
-	var out []incident.Event
+	// The length sizes the slice once instead of growing it through a
+	// 100k-event log; entries appended meanwhile are read all the same.
+	size, err := s.rdb.XLen(ctx, key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: events of incident %d: %w", n, err)
+	}
+	out := make([]incident.Event, 0, size)
 	start := "-"
 	for {
 		reply, err := s.rdb.Do(ctx, "XRANGE", key, start, "+", "COUNT", eventsPage).Slice()
 		if err != nil {
 			return nil, fmt.Errorf("store: events of incident %d: %w", n, err)
-		}
-		if out == nil {
-			out = make([]incident.Event, 0, len(reply))
 		}
 		for _, entry := range reply {
 			ev, err := decodeEntry(entry)

@@ -111,6 +111,10 @@ return 0
 // Lock takes the lock name for ttl; false means another holder has it
 // (another replica, or this Store itself).
 func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	if ttl <= 0 {
+		// A lock without expiry would outlive a crashed holder for good.
+		return false, fmt.Errorf("store: lock %s: ttl %v is not positive", name, ttl)
+	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		return false, fmt.Errorf("store: lock %s: token: %w", name, err)

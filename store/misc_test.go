@@ -134,6 +134,15 @@ func TestLockExclusive(t *testing.T) {
 	}
 }
 
+func TestLockNeedsExpiry(t *testing.T) {
+	s := mustStore(t, store.Options{})
+	for _, ttl := range []time.Duration{0, -time.Second} {
+		if ok, err := s.Lock(context.Background(), "forever", ttl); err == nil || ok {
+			t.Errorf("Lock with ttl %v = %v, %v; want an error", ttl, ok, err)
+		}
+	}
+}
+
 func TestLockExpires(t *testing.T) {
 	ctx := context.Background()
 	url := redistest.URL(t)
