@@ -246,7 +246,7 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 		h.refreshHeader(ctx, cur)
 		return nil
 	})
-	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindPage, At: alertTime(a, h),
+	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindNote, At: alertTime(a, h),
 		Text: "PagerDuty incident triggered: " + a.Title,
 		Data: map[string]string{"service": a.Service, "external_id": a.ExternalID, "url": a.URL, "urgency": a.Urgency}})
 	return inc, err
@@ -254,10 +254,19 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 
 func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
 	n, ok, err := h.store.ExternalIncident(ctx, a.ExternalID)
-	if err != nil || !ok {
+	if err != nil {
 		return err
 	}
+	if !ok {
+		if a.Number == 0 {
+			return nil // not an incident of ours
+		}
+		n = a.Number
+	}
 	inc, err := h.store.Incident(ctx, n)
+	if isNotFound(err) {
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("load incident %d: %w", n, err)
 	}

@@ -53,4 +53,7 @@ type Alert struct {
 	Actor      string // who acknowledged/resolved, as the paging system names them
 	Details    string
 	At         time.Time
+	// Number is our incident's number when the alert is about a page this
+	// bot sent (recognised by its dedup key); 0 otherwise.
+	Number int64
 }

@@ -37,8 +37,8 @@ func (e Entry) Ref() string { return fmt.Sprintf("E%d", e.Seq) }
 // Marked reports whether anyone has marked the entry.
 func (e Entry) Marked() bool { return len(e.Marks) > 0 }
 
-// Fold turns an incident's event log into its timeline: messages in order of
-// arrival with edits applied and deletions removed, marks attached to the
+// Fold turns an incident's event log into its timeline: entries in the order
+// they happened, with edits applied and deletions removed, marks attached to the
 // messages they mark, and system events inline. Events about messages the log
 // never saw (an edit of an unknown ts, say) are ignored, because the fold must
 // accept any log. Fold does not modify events.
@@ -96,6 +96,9 @@ func Fold(events []Event) []Entry {
 	for i := range entries {
 		entries[i].markers = nil
 	}
+	// The log is in arrival order; a redelivered event can arrive after
+	// later ones, so the timeline is put in the order things happened.
+	slices.SortStableFunc(entries, func(a, b Entry) int { return a.At.Compare(b.At) })
 	return entries
 }
 

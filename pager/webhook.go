@@ -171,6 +171,9 @@ func toAlert(env envelope) (a incident.Alert, ok bool, err error) {
 	if ev.Agent != nil {
 		a.Actor = ev.Agent.Summary
 	}
+	if n, _, ok := ParseDedupKey(ev.Data.IncidentKey); ok {
+		a.Number = n // a page this bot sent: acks and resolves belong to incident n
+	}
 	if t, err := time.Parse(time.RFC3339Nano, ev.OccurredAt); err == nil {
 		a.At = t
 	}

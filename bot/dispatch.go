@@ -1,0 +1,225 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+
+	"github.com/incidentbot/incidentbot/handlers"
+)
+
+// eventTimeout bounds recording one event: past it the event is not acked
+// and Slack redelivers it.
+const eventTimeout = 10 * time.Second
+
+// interactionTimeout bounds the work after acking a command or click.
+const interactionTimeout = 2 * time.Minute
+
+func channelOf(evt socketmode.Event) string {
+	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+	if !ok {
+		return ""
+	}
+	switch e := ev.InnerEvent.Data.(type) {
+	case *slackevents.MessageEvent:
+		return e.Channel
+	case *slackevents.ReactionAddedEvent:
+		return e.Item.Channel
+	case *slackevents.ReactionRemovedEvent:
+		return e.Item.Channel
+	}
+	return ""
+}
+
+// handleEventsAPI records a message or reaction and acks only once it is
+// stored: if the store is down the event stays unacked and Slack redelivers
+// it, and the store's dedupe makes the redelivery harmless.
+func (b *Bot) handleEventsAPI(ctx context.Context, evt socketmode.Event) {
+	start := time.Now()
+	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+	if !ok || evt.Request == nil {
+		return
+	}
+	eventID := ""
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok {
+		eventID = cb.EventID
+	}
+	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
+	defer cancel()
+	kind, err := b.dispatchEvent(ctx, eventID, ev.InnerEvent.Data)
+	if err != nil {
+		b.metrics.events.WithLabelValues(kind, "error").Inc()
+		b.log.Error("event not recorded; leaving it unacked so Slack redelivers",
+			"event_id", eventID, "kind", kind, "retry_attempt", evt.Request.RetryAttempt, "err", err)
+		return
+	}
+	if err := b.sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+		b.log.Warn("ack event", "event_id", eventID, "err", err)
+		return
+	}
+	b.metrics.events.WithLabelValues(kind, "ok").Inc()
+	b.metrics.ackLatency.WithLabelValues("event").Observe(time.Since(start).Seconds())
+}
+
+func (b *Bot) dispatchEvent(ctx context.Context, eventID string, data any) (kind string, err error) {
+	h := b.handler
+	err = handlers.Recover(b.log, "event", func() error {
+		switch e := data.(type) {
+		case *slackevents.MessageEvent:
+			switch e.SubType {
+			case "message_changed":
+				kind = "edit"
+				if e.Message == nil {
+					return nil
+				}
+				return h.Edit(ctx, handlers.EditEvent{EventID: eventID, ChannelID: e.Channel, UserID: e.Message.User,
+					BotID: e.Message.BotID, TS: e.Message.Timestamp, Text: e.Message.Text,
+					Files: fileNames(e.Message.Files), At: eventTime(e.EventTimeStamp)})
+			case "message_deleted":
+				kind = "delete"
+				ts := e.DeletedTimeStamp
+				if ts == "" && e.PreviousMessage != nil {
+					ts = e.PreviousMessage.Timestamp
+				}
+				return h.Delete(ctx, handlers.DeleteEvent{EventID: eventID, ChannelID: e.Channel, TS: ts, At: eventTime(e.EventTimeStamp)})
+			}
+			kind = "message"
+			var files []string
+			if e.Message != nil {
+				files = fileNames(e.Message.Files)
+			}
+			return h.Message(ctx, handlers.MessageEvent{EventID: eventID, ChannelID: e.Channel, UserID: e.User,
+				BotID: e.BotID, Subtype: e.SubType, Text: e.Text, TS: e.TimeStamp, ThreadTS: e.ThreadTimeStamp,
+				Files: files, At: tsTime(e.TimeStamp)})
+		case *slackevents.ReactionAddedEvent:
+			kind = "reaction"
+			return h.Reaction(ctx, handlers.ReactionEvent{EventID: eventID, ChannelID: e.Item.Channel, UserID: e.User,
+				ItemTS: e.Item.Timestamp, Reaction: e.Reaction, Added: true, At: eventTime(e.EventTimestamp)})
+		case *slackevents.ReactionRemovedEvent:
+			kind = "reaction"
+			return h.Reaction(ctx, handlers.ReactionEvent{EventID: eventID, ChannelID: e.Item.Channel, UserID: e.User,
+				ItemTS: e.Item.Timestamp, Reaction: e.Reaction, Added: false, At: eventTime(e.EventTimestamp)})
+		}
+		kind = "other"
+		return nil
+	})
+	return kind, err
+}
+
+func eventTime(ts string) time.Time {
+	if ts == "" {
+		return time.Now().UTC()
+	}
+	return tsTime(ts)
+}
+
+// handleSlash acks at once, with a short note for slow commands, then works
+// in the background where shutdown can wait for it.
+func (b *Bot) handleSlash(evt socketmode.Event) {
+	cmd, ok := evt.Data.(slack.SlashCommand)
+	if !ok || evt.Request == nil {
+		return
+	}
+	start := time.Now()
+	c := handlers.SlashCommand{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text, TriggerID: cmd.TriggerID}
+	var payload any
+	if text := handlers.AckText(c); text != "" {
+		payload = map[string]string{"response_type": "ephemeral", "text": text}
+	}
+	if err := b.sm.Ack(*evt.Request, payload); err != nil {
+		b.log.Warn("ack slash command", "err", err)
+	}
+	b.metrics.ackLatency.WithLabelValues("command").Observe(time.Since(start).Seconds())
+	b.metrics.commands.WithLabelValues(commandName(cmd.Text)).Inc()
+	r := urlResponder{url: cmd.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
+	b.goTracked(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+		defer cancel()
+		b.handler.Command(ctx, c, r)
+	})
+}
+
+func commandName(text string) string {
+	name := ""
+	for _, f := range []byte(text) {
+		if f == ' ' || f == '\t' || f == '\n' {
+			break
+		}
+		name += string(f)
+	}
+	if _, known := knownCommands[name]; !known {
+		return "other" // keep metric cardinality bounded
+	}
+	return name
+}
+
+var knownCommands = map[string]struct{}{"declare": {}, "status": {}, "severity": {}, "role": {}, "resolve": {},
+	"timeline": {}, "list": {}, "help": {}, "update": {}, "postmortem": {}, "catchup": {}, "actions": {},
+	"runbook": {}, "page": {}, "oncall": {}, "": {}}
+
+// handleInteractive acks button clicks at once; modal submissions are
+// validated first so field errors go back in the ack.
+func (b *Bot) handleInteractive(evt socketmode.Event) {
+	cb, ok := evt.Data.(slack.InteractionCallback)
+	if !ok || evt.Request == nil {
+		return
+	}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		b.sm.Ack(*evt.Request)
+		r := urlResponder{url: cb.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
+		for _, act := range cb.ActionCallback.BlockActions {
+			a := handlers.BlockAction{UserID: cb.User.ID, ChannelID: cb.Channel.ID, MessageTS: cb.Container.MessageTs,
+				ActionID: act.ActionID, Value: act.Value, TriggerID: cb.TriggerID}
+			b.goTracked(func() {
+				ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+				defer cancel()
+				b.handler.Action(ctx, a, r)
+			})
+		}
+	case slack.InteractionTypeViewSubmission:
+		v := handlers.ViewSubmission{UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
+			PrivateMetadata: cb.View.PrivateMetadata, Values: viewValues(cb.View.State)}
+		if errs := b.handler.ValidateView(v); len(errs) > 0 {
+			b.sm.Ack(*evt.Request, slack.NewErrorsViewSubmissionResponse(errs))
+			return
+		}
+		b.sm.Ack(*evt.Request)
+		channel := ""
+		if v.CallbackID == handlers.DeclareCallbackID {
+			channel = v.PrivateMetadata
+		}
+		r := ephemeralResponder{api: b.slack, channel: channel, user: v.UserID}
+		b.goTracked(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+			defer cancel()
+			b.handler.SubmitView(ctx, v, r)
+		})
+	default:
+		b.sm.Ack(*evt.Request)
+	}
+}
+
+// viewValues flattens a view's state to block_id -> action_id -> value.
+func viewValues(state *slack.ViewState) map[string]map[string]string {
+	out := map[string]map[string]string{}
+	if state == nil {
+		return out
+	}
+	for block, actions := range state.Values {
+		out[block] = map[string]string{}
+		for action, v := range actions {
+			val := v.Value
+			if v.SelectedOption.Value != "" {
+				val = v.SelectedOption.Value
+			}
+			out[block][action] = val
+		}
+	}
+	return out
+}
+

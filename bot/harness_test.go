@@ -1,0 +1,259 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/redistest"
+	"github.com/incidentbot/incidentbot/internal/slackemu"
+	"github.com/incidentbot/incidentbot/store"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+const (
+	ali      = "U01ALI"
+	sam      = "U02SAM"
+	announce = "C0ANNOUNCE"
+	general  = "C0GENERAL"
+)
+
+// harness is the whole bot running against the Slack emulator and a real
+// Redis, the way it runs in production but for the endpoints.
+type harness struct {
+	t        *testing.T
+	ctx      context.Context
+	emu      *slackemu.Emulator
+	store    *store.Store
+	redisURL string
+	bot      *bot.Bot
+	stop     func()
+	cfg      bot.Config
+}
+
+type option func(*harness)
+
+func withConfig(f func(*bot.Config)) option { return func(h *harness) { f(&h.cfg) } }
+
+func withRedisURL(url string) option { return func(h *harness) { h.redisURL = url } }
+
+func testLogger() *slog.Logger {
+	if os.Getenv("TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+func newHarness(t *testing.T, emuOpts slackemu.Options, opts ...option) *harness {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	h := &harness{t: t, ctx: ctx}
+	for _, o := range opts {
+		o(h)
+	}
+	h.emu = slackemu.New(emuOpts)
+	t.Cleanup(h.emu.Close)
+	h.emu.AddUser(ali, "ali")
+	h.emu.AddUser(sam, "sam")
+	h.emu.AddChannel(announce, "incidents")
+	h.emu.AddChannel(general, "general")
+	if h.redisURL == "" {
+		h.redisURL = redistest.URL(t)
+	}
+	st, err := store.New(ctx, h.redisURL, store.Options{})
+	if err != nil {
+		t.Fatalf("store: %v", err)
+	}
+	t.Cleanup(func() { st.Close() })
+	h.store = st
+	h.cfg = bot.Config{
+		AppToken: h.emu.AppToken(), BotToken: h.emu.BotToken(), APIURL: h.emu.URL(),
+		Handlers: handlers.Config{AnnounceChannel: announce},
+		Store:    st, Ready: st, Logger: testLogger(), ReminderSpec: "-", HTTPAddr: "127.0.0.1:0",
+	}
+	for _, o := range opts {
+		o(h)
+	}
+	h.startBot()
+	return h
+}
+
+// startBot starts (or restarts) the bot process.
+func (h *harness) startBot() {
+	h.t.Helper()
+	b, err := bot.New(h.ctx, h.cfg)
+	if err != nil {
+		h.t.Fatalf("bot.New: %v", err)
+	}
+	runCtx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() { done <- b.Run(runCtx) }()
+	stopped := false
+	h.stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				h.t.Errorf("bot.Run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			h.t.Errorf("bot did not stop within 10s of its context ending")
+		}
+	}
+	h.t.Cleanup(h.stop)
+	select {
+	case <-b.Connected():
+	case <-h.ctx.Done():
+		h.t.Fatal("bot never connected to the emulator")
+	}
+	h.bot = b
+}
+
+func (h *harness) waitFor(what string, cond func() bool) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.ctx, 20*time.Second)
+	defer cancel()
+	if err := h.emu.WaitFor(ctx, cond); err != nil {
+		h.t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+func (h *harness) command(user, channel, text string) json.RawMessage {
+	h.t.Helper()
+	ack, err := h.emu.SlashCommand(h.ctx, user, channel, text)
+	if err != nil {
+		h.t.Fatalf("/incident %s: %v", text, err)
+	}
+	return ack
+}
+
+// replies returns the texts shown privately to user, joined.
+func (h *harness) replies(user string) string {
+	var b strings.Builder
+	for _, m := range h.emu.Ephemerals(user) {
+		b.WriteString(m.Text)
+		b.WriteString(unescape(m.Blocks))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// waitReply waits for a private reply to user containing want.
+func (h *harness) waitReply(user, want string) {
+	h.t.Helper()
+	h.waitFor("a reply containing "+want, func() bool { return strings.Contains(h.replies(user), want) })
+}
+
+// declare declares an incident and returns its channel.
+func (h *harness) declare(text string) slackemu.Channel {
+	h.t.Helper()
+	before := len(h.emu.Channels())
+	h.command(ali, general, "declare "+text)
+	var ch slackemu.Channel
+	h.waitFor("the incident channel", func() bool {
+		chans := h.emu.Channels()
+		if len(chans) <= before {
+			return false
+		}
+		ch = chans[len(chans)-1]
+		return true
+	})
+	h.waitFor("the header to be pinned", func() bool {
+		for _, m := range h.emu.Messages(ch.ID) {
+			if m.Pinned {
+				return true
+			}
+		}
+		return false
+	})
+	h.waitReply(ali, "Declared")
+	return ch
+}
+
+// incident returns the incident whose channel is channelID.
+func (h *harness) incident(channelID string) incident.Incident {
+	h.t.Helper()
+	n, ok, err := h.store.ChannelIncident(h.ctx, channelID)
+	if err != nil || !ok {
+		h.t.Fatalf("channel %s is not an incident channel (err %v)", channelID, err)
+	}
+	inc, err := h.store.Incident(h.ctx, n)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return inc
+}
+
+func (h *harness) timeline(channelID string) []incident.Entry {
+	h.t.Helper()
+	events, err := h.store.Events(h.ctx, h.incident(channelID).Number)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return incident.Fold(events)
+}
+
+func (h *harness) events(channelID string) []incident.Event {
+	h.t.Helper()
+	events, err := h.store.Events(h.ctx, h.incident(channelID).Number)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return events
+}
+
+// messages returns the conversation entries' texts.
+func messagesOf(entries []incident.Entry) []string {
+	var out []string
+	for _, e := range entries {
+		if e.Kind == incident.KindMessage {
+			out = append(out, e.Text)
+		}
+	}
+	return out
+}
+
+func (h *harness) settled() {
+	h.t.Helper()
+	h.waitFor("every event to be acked", func() bool { return len(h.emu.Unacked()) == 0 })
+}
+
+func (h *harness) post(user, channel, text string) string {
+	h.t.Helper()
+	ts, err := h.emu.PostMessage(h.ctx, user, channel, text)
+	if err != nil {
+		h.t.Fatalf("post %q: %v", text, err)
+	}
+	return ts
+}
+
+// channelText is everything visible in a channel, for assertions.
+func (h *harness) channelText(channelID string) string {
+	var b strings.Builder
+	for _, m := range h.emu.Messages(channelID) {
+		b.WriteString(m.Text)
+		b.WriteString(unescape(m.Blocks))
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// unescape undoes encoding/json's HTML escaping so assertions can look for
+// Slack's <@U123> and <#C123> markup.
+var unescape = func(raw json.RawMessage) string {
+	return strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&").Replace(string(raw))
+}

@@ -1,0 +1,58 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/handlers"
+)
+
+// urlResponder answers through an interaction's response_url: it works in
+// any channel, including ones the bot is not a member of.
+type urlResponder struct {
+	url    string
+	client *http.Client
+}
+
+func (r urlResponder) Reply(ctx context.Context, m handlers.Message) error {
+	msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text}
+	if len(m.Blocks) > 0 {
+		msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
+	}
+	if err := slack.PostWebhookCustomHTTPContext(ctx, r.url, r.client, msg); err != nil {
+		return fmt.Errorf("reply via response_url: %w", err)
+	}
+	return nil
+}
+
+// ephemeralResponder answers with chat.postEphemeral, for interactions that
+// have no response_url (modal submissions).
+type ephemeralResponder struct {
+	api     handlers.Slack
+	channel string
+	user    string
+}
+
+func (r ephemeralResponder) Reply(ctx context.Context, m handlers.Message) error {
+	if r.channel == "" {
+		return fmt.Errorf("no channel to reply to user %s in", r.user)
+	}
+	return r.api.Ephemeral(ctx, r.channel, r.user, m)
+}
+
+// tsTime turns a Slack ts ("1700000000.000100") into a time.
+func tsTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	return time.Unix(s, us*1000).UTC()
+}
