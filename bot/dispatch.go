@@ -222,4 +222,3 @@ func viewValues(state *slack.ViewState) map[string]map[string]string {
 	}
 	return out
 }
-
