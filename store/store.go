@@ -73,14 +73,14 @@ type Store struct {
 	locks map[string]string // lock name -> the token this Store set
 }
 
-// New connects to the Redis at url (redis://, rediss:// or unix://, as in
+// New connects to the Redis at redisURL (redis://, rediss:// or unix://, as in
 // REDIS_URL) and checks that it answers. Timeouts and retries not set in the
 // URL's query get the Default* values above.
-func New(ctx context.Context, url string, opts Options) (*Store, error) {
+func New(ctx context.Context, redisURL string, opts Options) (*Store, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	o, err := redis.ParseURL(url)
+	o, err := redis.ParseURL(redisURL)
 	if err != nil {
 		return nil, fmt.Errorf("store: REDIS_URL is not a valid Redis URL (want redis://[user:password@]host:port/db): %w", redactURLError(err))
 	}
