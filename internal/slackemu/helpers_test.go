@@ -31,7 +31,7 @@ func api(emu *slackemu.Emulator, opts ...slack.Option) *slack.Client {
 	return slack.New(emu.BotToken(), append(base, opts...)...)
 }
 
-func ctxT(t *testing.T) context.Context {
+func ctxT(t testing.TB) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -58,7 +58,7 @@ func (b *bot) events(typ socketmode.EventType) []socketmode.Event {
 	return out
 }
 
-func startBot(t *testing.T, emu *slackemu.Emulator, handle func(*socketmode.Client, socketmode.Event)) *bot {
+func startBot(t testing.TB, emu *slackemu.Emulator, handle func(*socketmode.Client, socketmode.Event)) *bot {
 	t.Helper()
 	client := socketmode.New(api(emu))
 	b := &bot{client: client}

@@ -118,10 +118,10 @@ func (e *Emulator) serveSocket(w http.ResponseWriter, r *http.Request) {
 	c.out <- outFrame{data: hello}
 	close(e.connected)
 	e.connected = make(chan struct{})
+	e.bg.Add(2) // under the lock, after the closed check, so Close waits for them
 	e.mu.Unlock()
 	e.logf("socket %d connected (%d open)", c.id, n)
 
-	e.bg.Add(2)
 	go e.writeLoop(c)
 	go e.readLoop(c)
 }
@@ -198,6 +198,7 @@ func (e *Emulator) recordAck(envID string, payload json.RawMessage) {
 	if p, ok := e.pending[envID]; ok {
 		a.Type, a.RetryAttempt, a.EventID = p.Type, p.RetryAttempt, p.chain.eventID
 		p.stopTimer()
+		delete(e.pending, envID)
 		if !p.chain.acked {
 			p.chain.acked = true
 			p.chain.ack <- a.Payload
@@ -301,8 +302,12 @@ func (e *Emulator) send(ctx context.Context, typ string, payload any, accepts bo
 }
 
 // sendAsync delivers in the background, for events Slack sends on its own
-// (about the bot's actions, which must not block the bot's HTTP call).
+// (about the bot's actions, which must not block the bot's HTTP call). The
+// caller holds e.mu.
 func (e *Emulator) sendAsync(payload any, eventID string) {
+	if e.ctx.Err() != nil {
+		return
+	}
 	e.bg.Add(1)
 	go func() {
 		defer e.bg.Done()
