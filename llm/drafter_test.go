@@ -296,7 +296,9 @@ func TestPostmortemChecks(t *testing.T) {
 			t.Errorf("Flags %v lack %q", dr.Flags, want)
 		}
 	}
-	if slices.ContainsFunc(dr.Flags, func(f string) bool { return strings.Contains(f, "Root cause and trigger") && strings.Contains(f, "missing") }) {
+	if slices.ContainsFunc(dr.Flags, func(f string) bool {
+		return strings.Contains(f, "Root cause and trigger") && strings.Contains(f, "missing")
+	}) {
 		t.Errorf("the alias \"Root cause\" was not recognised: %v", dr.Flags)
 	}
 	want := []incident.ActionItem{
