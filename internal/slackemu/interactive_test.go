@@ -284,3 +284,28 @@ func TestTimestampsUniqueAndIncreasing(t *testing.T) {
 		prev = ts
 	}
 }
+
+func TestResponseURLWorksFiveTimes(t *testing.T) {
+	emu := newEmu(t, slackemu.Options{SuppressBotEvents: true})
+	b := startBot(t, emu, ackAll)
+	ctx := ctxT(t)
+	if _, err := emu.SlashCommand(ctx, "U1", "CANNOUNCE", "list"); err != nil {
+		t.Fatal(err)
+	}
+	respURL := b.events(socketmode.EventTypeSlashCommand)[0].Data.(slack.SlashCommand).ResponseURL
+	for i := range 6 {
+		err := slack.PostWebhookContext(ctx, respURL, &slack.WebhookMessage{Text: "reply"})
+		if (err == nil) != (i < 5) {
+			t.Fatalf("use %d: err %v", i+1, err)
+		}
+	}
+	if err := slack.PostWebhookContext(ctx, respURL+"x", &slack.WebhookMessage{Text: "reply"}); err == nil {
+		t.Fatal("made-up response_url accepted")
+	}
+	if n := len(emu.Ephemerals("U1")); n != 5 {
+		t.Fatalf("%d ephemerals, want 5", n)
+	}
+	if n := len(emu.Messages("CANNOUNCE")); n != 0 {
+		t.Fatalf("ephemeral replies leaked into the channel: %d", n)
+	}
+}

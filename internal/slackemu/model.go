@@ -73,6 +73,9 @@ type Ack struct {
 	RetryAttempt int
 	Payload      json.RawMessage
 	At           time.Time
+	// Latency is from the envelope's hand-off to its socket to the ack
+	// (Slack gives slash commands and interactions 3 s).
+	Latency time.Duration
 }
 
 type message struct {

@@ -54,8 +54,9 @@ type envelope struct {
 	RetryReason  string          `json:"retry_reason"`
 	Payload      json.RawMessage `json:"payload"`
 
-	chain *chain
-	timer *time.Timer
+	chain  *chain
+	timer  *time.Timer
+	sentAt time.Time
 }
 
 func (p *envelope) stopTimer() {
@@ -197,6 +198,7 @@ func (e *Emulator) recordAck(envID string, payload json.RawMessage) {
 	a := Ack{EnvelopeID: envID, Payload: slices.Clone(payload), At: time.Now()}
 	if p, ok := e.pending[envID]; ok {
 		a.Type, a.RetryAttempt, a.EventID = p.Type, p.RetryAttempt, p.chain.eventID
+		a.Latency = a.At.Sub(p.sentAt)
 		p.stopTimer()
 		delete(e.pending, envID)
 		if !p.chain.acked {
@@ -242,6 +244,7 @@ func (e *Emulator) deliver(ctx context.Context, env *envelope) error {
 		e.rr++
 		c := e.conns[e.rr%len(e.conns)]
 		env.chain.latest = env.ID
+		env.sentAt = time.Now()
 		e.pending[env.ID] = env
 		data, _ := json.Marshal(env)
 		e.mu.Unlock()

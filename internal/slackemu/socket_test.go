@@ -43,7 +43,7 @@ func TestSlashCommandAckPayloadComesBack(t *testing.T) {
 		t.Fatalf("want one hello with num_connections 1, got %+v", hello)
 	}
 	acks := emu.Acks()
-	if len(acks) != 1 || acks[0].Type != "slash_commands" {
+	if len(acks) != 1 || acks[0].Type != "slash_commands" || acks[0].Latency <= 0 || acks[0].Latency > 3*time.Second {
 		t.Fatalf("acks %+v", acks)
 	}
 }
