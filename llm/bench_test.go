@@ -1,9 +1,11 @@
 package llm_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/openaifake"
 	"github.com/incidentbot/incidentbot/llm"
 )
 
@@ -28,5 +30,20 @@ func BenchmarkTemplateDraft(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		d.Template(req, "benchmark")
+	}
+}
+
+// BenchmarkDraftFakeLLM is a whole Draft of a 1,000-message incident through
+// go-openai against the local fake answering at once: prompt, HTTP, parse,
+// checks, render.
+func BenchmarkDraftFakeLLM(b *testing.B) {
+	fake := openaifake.New(b)
+	d := llm.New(llm.Config{APIKey: "sk-bench", BaseURL: fake.BaseURL()}, nil)
+	req := bigIncident(1000).request(incident.DraftUpdate)
+	b.ReportAllocs()
+	for b.Loop() {
+		if dr, _ := d.Draft(context.Background(), req); dr.Source != llm.SourceLLM {
+			b.Fatalf("Source=%q Reason=%q", dr.Source, dr.Reason)
+		}
 	}
 }
