@@ -207,8 +207,8 @@ func (h *Handler) ValidateView(v ViewSubmission) map[string]string {
 			return map[string]string{blockTitle: "Give the incident a short title, like “checkout returns 500”."}
 		}
 	case EditCallbackID:
-		if strings.TrimSpace(v.value(blockDraftText)) == "" {
-			return map[string]string{blockDraftText: "The update can't be empty. Reject the draft instead if you don't want to publish it."}
+		if strings.TrimSpace(v.editedText()) == "" {
+			return map[string]string{blockDraftText + "_0": "The text can't be empty. Reject the draft instead if you don't want to publish it."}
 		}
 	}
 	return nil
