@@ -12,8 +12,10 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -43,7 +45,8 @@ type Options struct {
 	// actions (its messages, edits, reactions, joins and topic changes).
 	// By default they are sent, as in Slack, so a bot must ignore them.
 	SuppressBotEvents bool
-	// Logf, when set, receives debug lines.
+	// Logf, when set, receives debug lines. When nil and the environment
+	// has SLACKEMU_DEBUG set, they go to the standard logger.
 	Logf func(format string, args ...any)
 }
 
@@ -131,6 +134,9 @@ func New(opts Options) *Emulator {
 	}
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 5 * time.Second
+	}
+	if opts.Logf == nil && os.Getenv("SLACKEMU_DEBUG") != "" {
+		opts.Logf = log.Printf
 	}
 	if opts.TriggerTTL == 0 {
 		opts.TriggerTTL = 3 * time.Second
