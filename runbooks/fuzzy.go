@@ -44,7 +44,7 @@ func (ix *Index) near(w string) []match {
 // index term, best first.
 func (ix *Index) within(w string, budget int) []match {
 	var ms []match
-	seen := map[string]bool{} // several surface words share a term
+	seen := map[int32]bool{} // several surface words share a term
 	for n := max(1, len(w)-budget); n <= len(w)+budget && n < len(ix.byLen); n++ {
 		for _, v := range ix.byLen[n] {
 			d := editDistance(w, v, budget)
@@ -56,7 +56,7 @@ func (ix *Index) within(w string, budget int) []match {
 				continue
 			}
 			seen[t] = true
-			ms = append(ms, match{word: v, dist: d, df: len(ix.postings[ix.terms[t]])})
+			ms = append(ms, match{word: v, dist: d, df: len(ix.postings[t])})
 		}
 	}
 	slices.SortFunc(ms, func(a, b match) int {

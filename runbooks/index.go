@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"sync"
 
@@ -49,15 +50,13 @@ type Index struct {
 	sections []Section
 	paths    []string
 	files    int
-	terms    map[string]int32
-	names    []string // term by id
-	postings [][]posting
-	idf      []float32
 	an       *analyzer
+	postings [][]posting // by term id
+	idf      []float32
 	syn      synonyms
-	vocab    map[string]string // surface word -> term, every word indexed
-	byLen    [][]string        // surface words by byte length, for typos
-	pool     sync.Pool         // *scratch
+	vocab    map[string]int32 // surface word -> term, for words in some section
+	byLen    [][]string       // vocab words by byte length, for typos
+	pool     sync.Pool        // *scratch
 }
 
 // scratch is per-query working memory, pooled so queries do not allocate
@@ -71,13 +70,11 @@ type scratch struct {
 
 // build indexes the sections of docs with the synonym groups.
 func build(docs []Doc, groups [][]string) *Index {
-	ix := &Index{
-		terms: map[string]int32{},
-		an:    &analyzer{phrases: map[string]struct{}{}},
-	}
-	st := &stemmer{cache: map[string]string{}}
-	ix.syn = buildSynonyms(groups, ix.an, st)
+	ix := &Index{an: newAnalyzer()}
+	ix.syn = buildSynonyms(groups, ix.an)
 
+	// Pass 1 counts each term per field of each section; BM25F needs the
+	// average field lengths, known only at the end, to weigh them (pass 2).
 	type entry struct {
 		doc  uint32
 		term int32
@@ -87,34 +84,36 @@ func build(docs []Doc, groups [][]string) *Index {
 		entries []entry
 		lengths [][numFields]uint16
 		sums    [numFields]float64
-		toks    []token
-		counts  = map[int32]*[numFields]uint16{}
+		counts  [][numFields]uint16 // by term id, for the current section
+		touched []int32             // terms with counts in the current section
 		df      []int32
 	)
-	termID := func(t string) int32 {
-		id, ok := ix.terms[t]
-		if !ok {
-			id = int32(len(df))
-			ix.terms[t] = id
-			ix.names = append(ix.names, t)
-			df = append(df, 0)
-		}
-		return id
+	nSections := 0
+	for _, d := range docs {
+		nSections += len(d.Sections)
 	}
+	ix.sections = make([]Section, 0, nSections)
+	ix.paths = make([]string, 0, nSections)
+	lengths = make([][numFields]uint16, 0, nSections)
+	entries = make([]entry, 0, nSections*48)
+
 	add := func(field int, s string, ln *[numFields]uint16) {
-		toks = ix.an.analyze(s, st, toks[:0])
-		for _, t := range toks {
-			id := termID(t.term)
-			c := counts[id]
-			if c == nil {
-				c = new([numFields]uint16)
-				counts[id] = c
+		n := int(ln[field])
+		ix.an.index(s, func(id int32) {
+			for int(id) >= len(counts) {
+				counts = append(counts, [numFields]uint16{})
+				df = append(df, 0)
+			}
+			c := &counts[id]
+			if *c == ([numFields]uint16{}) {
+				touched = append(touched, id)
 			}
 			if c[field] < math.MaxUint16 {
 				c[field]++
 			}
-		}
-		ln[field] = uint16(min(len(toks)+int(ln[field]), math.MaxUint16))
+			n++
+		})
+		ln[field] = uint16(min(n, math.MaxUint16))
 	}
 	for _, d := range docs {
 		if len(d.Sections) > 0 {
@@ -130,16 +129,21 @@ func build(docs []Doc, groups [][]string) *Index {
 			add(fieldTrail, strings.Join(s.Trail, " \n "), &ln)
 			add(fieldMeta, meta, &ln)
 			add(fieldBody, sectionBody(s), &ln)
-			for id, c := range counts {
-				entries = append(entries, entry{doc: doc, term: id, tf: *c})
+			for _, id := range touched {
+				entries = append(entries, entry{doc: doc, term: id, tf: counts[id]})
 				df[id]++
+				counts[id] = [numFields]uint16{}
 			}
-			clear(counts)
+			touched = touched[:0]
 			lengths = append(lengths, ln)
 			for f := range numFields {
 				sums[f] += float64(ln[f])
 			}
 		}
+	}
+	// Synonym terms that no section uses still need a (empty) posting list.
+	for len(df) < len(ix.an.names) {
+		df = append(df, 0)
 	}
 
 	n := float64(len(ix.sections))
@@ -167,16 +171,19 @@ func build(docs []Doc, groups [][]string) *Index {
 		ix.postings[e.term] = append(ix.postings[e.term], posting{doc: e.doc, w: float32(tfw / (k1 + tfw))})
 	}
 
-	ix.vocab = make(map[string]string, len(st.cache))
-	for w, t := range st.cache {
-		if _, ok := ix.terms[t]; !ok {
+	ix.vocab = make(map[string]int32, len(ix.an.words))
+	for w, info := range ix.an.words {
+		if info.stop || len(ix.postings[info.term]) == 0 {
 			continue
 		}
-		ix.vocab[w] = t
+		ix.vocab[w] = info.term
 		for len(ix.byLen) <= len(w) {
 			ix.byLen = append(ix.byLen, nil)
 		}
 		ix.byLen[len(w)] = append(ix.byLen[len(w)], w)
+	}
+	for _, ws := range ix.byLen {
+		slices.Sort(ws) // map order would make typo matches vary between builds
 	}
 	size := len(ix.sections)
 	ix.pool.New = func() any {
@@ -224,35 +231,34 @@ type concept struct {
 // its best alternative only, so a section saying both "db" and "database"
 // is not counted twice for the query "db".
 func (ix *Index) compile(query string) []concept {
-	st := &stemmer{cache: ix.vocab, readOnly: true}
-	toks := ix.an.analyze(query, st, nil)
 	var cs []concept
 	seen := map[string]bool{}
-	for _, t := range toks {
-		if seen[t.term] {
+	for _, q := range ix.an.query(query) {
+		if seen[q.term] {
 			continue
 		}
-		seen[t.term] = true
-		isPhrase := strings.Contains(t.term, " ")
-		c := concept{word: t.surface}
-		if id, ok := ix.terms[t.term]; ok {
-			c.alts = append(c.alts, alt{id, 1})
-		}
-		for _, s := range ix.syn[t.term] {
-			if id, ok := ix.terms[s]; ok {
-				c.alts = append(c.alts, alt{id, synonymWeight})
+		seen[q.term] = true
+		c := concept{word: q.surface}
+		if q.id >= 0 {
+			if len(ix.postings[q.id]) > 0 {
+				c.alts = append(c.alts, alt{q.id, 1})
+			}
+			for _, s := range ix.syn[q.id] {
+				if len(ix.postings[s]) > 0 {
+					c.alts = append(c.alts, alt{s, synonymWeight})
+				}
 			}
 		}
-		if len(c.alts) == 0 && !isPhrase {
-			for _, m := range ix.near(t.surface) {
+		if len(c.alts) == 0 && !q.phrase && len(ix.syn[q.id]) == 0 {
+			for _, m := range ix.near(q.surface) {
 				w := float32(typo1Weight)
 				if m.dist > 1 {
 					w = typo2Weight
 				}
-				c.alts = append(c.alts, alt{ix.terms[ix.vocab[m.word]], w})
+				c.alts = append(c.alts, alt{ix.vocab[m.word], w})
 			}
 		}
-		if isPhrase && len(c.alts) == 0 {
+		if q.phrase && len(c.alts) == 0 {
 			continue
 		}
 		cs = append(cs, c)

@@ -13,12 +13,11 @@ func (ix *Index) Snippet(text, query string, maxLines int) string {
 	want := map[string]bool{}
 	for _, c := range ix.compile(query) {
 		for _, a := range c.alts {
-			for _, t := range strings.Fields(ix.names[a.term]) {
+			for _, t := range strings.Fields(ix.an.names[a.term]) {
 				want[t] = true
 			}
 		}
 	}
-	st := &stemmer{cache: ix.vocab, readOnly: true}
 	lines := strings.Split(text, "\n")
 	if len(lines) > 0 && strings.HasPrefix(strings.TrimSpace(lines[0]), "#") {
 		lines = lines[1:]
@@ -35,7 +34,7 @@ func (ix *Index) Snippet(text, query string, maxLines int) string {
 		var b strings.Builder
 		last, n := 0, 0
 		wordSpans(line, func(w string, start, end int) {
-			if !want[st.stem(w)] {
+			if term, _, _ := ix.an.lookup(w); !want[term] {
 				return
 			}
 			b.WriteString(line[last:start])

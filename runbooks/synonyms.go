@@ -3,7 +3,6 @@ package runbooks
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -72,29 +71,22 @@ func parseSynonyms(data []byte) ([][]string, error) {
 	return groups, nil
 }
 
-// synonyms maps an index term to the other terms of its groups.
-type synonyms map[string][]string
+// synonyms maps a term id to the ids of the other terms of its groups.
+type synonyms map[int32][]int32
 
-// buildSynonyms analyses the groups into terms, registers multi-word entries
-// as phrases on a, and returns the term -> alternatives map.
-func buildSynonyms(groups [][]string, a *analyzer, st *stemmer) synonyms {
+// buildSynonyms analyses the groups into terms, registering multi-word
+// entries as phrases on a, and returns the term -> alternatives map.
+func buildSynonyms(groups [][]string, a *analyzer) synonyms {
 	syn := synonyms{}
 	for _, g := range groups {
-		keys := make([]string, 0, len(g))
+		ids := make([]int32, 0, len(g))
 		for _, w := range g {
-			ts := a.terms(w, st)
-			if len(ts) == 0 {
-				continue
+			if id, ok := a.phrase(w); ok {
+				ids = append(ids, id)
 			}
-			key := strings.Join(ts, " ")
-			if len(ts) > 1 {
-				a.phrases[key] = struct{}{}
-				a.maxPhrase = max(a.maxPhrase, len(ts))
-			}
-			keys = append(keys, key)
 		}
-		for _, k := range keys {
-			for _, other := range keys {
+		for _, k := range ids {
+			for _, other := range ids {
 				if other != k && !slices.Contains(syn[k], other) {
 					syn[k] = append(syn[k], other)
 				}
