@@ -66,8 +66,9 @@ func TestDeclarePagesAndResolveResolves(t *testing.T) {
 	if n := len(triggers(pd, "trigger")); n != 2 {
 		t.Errorf("%d triggers, want 2 (P1 declare and the on-demand page; P3 does not page)", n)
 	}
+	h.waitFor("page resolve recorded", func() bool { return kindsOf(h.events(ch.ID))[incident.KindPageResolve] == 1 })
 	k := kindsOf(h.events(ch.ID))
-	if k[incident.KindPage] != 2 || k[incident.KindPageResolve] != 1 {
+	if k[incident.KindPage] != 2 || k[incident.KindPageFailed] != 1 {
 		t.Errorf("page events = %v", k)
 	}
 }

@@ -140,14 +140,14 @@ func (h *Handler) draftToChannel(ctx context.Context, inc incident.Incident, kin
 		Data: map[string]string{"draft": d.ID, "kind": string(kind), "source": d.Source, "reason": d.Reason,
 			"model": d.Model, "prompt_version": d.PromptVersion, "flags": strings.Join(d.Flags, "; "),
 			"tokens": strconv.Itoa(d.Tokens)}})
+	// The draft is saved before it is shown and never saved again: a click
+	// can come the instant the message appears, and a later save would undo
+	// the decision. Clicks carry the message's location instead.
 	ts, err := h.slack.Post(ctx, inc.ChannelID, draftMessage(d, inc, true))
 	if err != nil {
 		return d, fmt.Errorf("post draft: %w", err)
 	}
 	d.MessageTS = ts
-	if err := h.store.SaveDraft(ctx, d); err != nil {
-		return d, fmt.Errorf("save draft message ts: %w", err)
-	}
 	return d, nil
 }
 
@@ -215,9 +215,9 @@ func (h *Handler) Action(ctx context.Context, a BlockAction, r Responder) {
 	err := Recover(h.log, "action "+a.ActionID, func() error {
 		switch a.ActionID {
 		case ActionApprove:
-			return h.approve(ctx, a.Value, a.UserID, "", false)
+			return h.approve(ctx, a.Value, a.UserID, "", false, msgRef{a.ChannelID, a.MessageTS})
 		case ActionReject:
-			return h.reject(ctx, a.Value, a.UserID)
+			return h.reject(ctx, a.Value, a.UserID, msgRef{a.ChannelID, a.MessageTS})
 		case ActionEdit:
 			return h.openEdit(ctx, a)
 		case ActionDraftUpdate:
@@ -267,7 +267,17 @@ func alreadyDecided(d incident.Draft) error {
 
 // approve publishes a draft, exactly once however many people click at once:
 // the state change in the store is atomic and only its winner publishes.
-func (h *Handler) approve(ctx context.Context, id, userID, editedText string, edited bool) error {
+// msgRef locates the draft message a decision came from.
+type msgRef struct{ channel, ts string }
+
+func (r msgRef) String() string { return r.channel + "/" + r.ts }
+
+func parseMsgRef(s string) msgRef {
+	ch, ts, _ := strings.Cut(s, "/")
+	return msgRef{ch, ts}
+}
+
+func (h *Handler) approve(ctx context.Context, id, userID, editedText string, edited bool, where msgRef) error {
 	d, inc, err := h.loadPending(ctx, id, userID)
 	if err != nil {
 		return err
@@ -296,7 +306,7 @@ func (h *Handler) approve(ctx context.Context, id, userID, editedText string, ed
 	}
 	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftApproved, Actor: userID, At: now, Text: final,
 		Data: map[string]string{"draft": id, "kind": string(d.Kind), "edited": strconv.FormatBool(edited), "source": d.Source}})
-	h.markDecided(ctx, d, inc, fmt.Sprintf(":white_check_mark: Approved by %s", user(userID)))
+	h.markDecided(ctx, d, inc, where, fmt.Sprintf(":white_check_mark: Approved by %s", user(userID)))
 	return h.publish(ctx, d, inc)
 }
 
@@ -344,7 +354,7 @@ func (h *Handler) publish(ctx context.Context, d incident.Draft, inc incident.In
 	return nil
 }
 
-func (h *Handler) reject(ctx context.Context, id, userID string) error {
+func (h *Handler) reject(ctx context.Context, id, userID string, where msgRef) error {
 	d, inc, err := h.loadPending(ctx, id, userID)
 	if err != nil {
 		return err
@@ -361,19 +371,19 @@ func (h *Handler) reject(ctx context.Context, id, userID string) error {
 	d.State, d.DecidedBy, d.DecidedAt = incident.DraftRejected, userID, now
 	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftRejected, Actor: userID, At: now,
 		Data: map[string]string{"draft": id, "kind": string(d.Kind)}})
-	h.markDecided(ctx, d, inc, fmt.Sprintf(":x: Rejected by %s", user(userID)))
+	h.markDecided(ctx, d, inc, where, fmt.Sprintf(":x: Rejected by %s", user(userID)))
 	return nil
 }
 
 // markDecided replaces the draft message's buttons with who decided.
-func (h *Handler) markDecided(ctx context.Context, d incident.Draft, inc incident.Incident, line string) {
-	if d.MessageTS == "" {
+func (h *Handler) markDecided(ctx context.Context, d incident.Draft, inc incident.Incident, where msgRef, line string) {
+	if where.channel == "" || where.ts == "" {
 		return
 	}
 	msg := draftMessage(d, inc, false)
 	msg.Blocks = append(msg.Blocks, contextBlock(line))
 	msg.Text = line + " — " + msg.Text
-	if err := h.slack.Update(ctx, d.ChannelID, d.MessageTS, msg); err != nil {
+	if err := h.slack.Update(ctx, where.channel, where.ts, msg); err != nil {
 		h.log.Warn("update draft message", "draft", d.ID, "err", err)
 	}
 }
@@ -397,7 +407,7 @@ func (h *Handler) openEdit(ctx context.Context, a BlockAction) error {
 		blocks = append(blocks, blk)
 	}
 	view := slack.ModalViewRequest{
-		Type: slack.VTModal, CallbackID: EditCallbackID, PrivateMetadata: d.ID,
+		Type: slack.VTModal, CallbackID: EditCallbackID, PrivateMetadata: d.ID + " " + msgRef{a.ChannelID, a.MessageTS}.String(),
 		Title: plain("Edit " + kindLabel(d.Kind)), Submit: plain("Publish"), Close: plain("Cancel"),
 		Blocks: slack.Blocks{BlockSet: blocks},
 	}
@@ -424,7 +434,8 @@ func (v ViewSubmission) editedText() string {
 }
 
 func (h *Handler) submitEdit(ctx context.Context, v ViewSubmission) error {
-	return h.approve(ctx, v.PrivateMetadata, v.UserID, v.editedText(), true)
+	id, ref, _ := strings.Cut(v.PrivateMetadata, " ")
+	return h.approve(ctx, id, v.UserID, v.editedText(), true, parseMsgRef(ref))
 }
 
 func (h *Handler) actionsCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
