@@ -169,7 +169,9 @@ func TestEditAndRejectDrafts(t *testing.T) {
 	}
 
 	h.command(ali, ch.ID, "update")
-	h.waitFor("second draft", func() bool { return len(h.emu.Calls("chat.postMessage")) > 0 && countButtons(h, ch.ID, handlers.ActionReject) == 1 })
+	h.waitFor("second draft", func() bool {
+		return len(h.emu.Calls("chat.postMessage")) > 0 && countButtons(h, ch.ID, handlers.ActionReject) == 1
+	})
 	msg, id = h.draftButton(ch.ID, handlers.ActionReject)
 	h.click(ali, ch.ID, msg, handlers.ActionReject, id)
 	h.waitFor("rejected", func() bool { return strings.Contains(h.channelText(ch.ID), "Rejected by <@"+ali+">") })
