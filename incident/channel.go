@@ -18,8 +18,14 @@ const MaxChannelName = 80
 // leaves "inc-<n>". The number is zero-padded to three digits so channels
 // sort in order in Slack's sidebar for the first thousand incidents.
 func ChannelName(n int64, title string) string {
-	num := strconv.FormatInt(n, 10)
-	if n >= 0 && n < 100 {
+	// Incident numbers are positive; a negative one (a bug elsewhere) must
+	// still not put "--" in the name, so only its magnitude is used.
+	mag := uint64(n)
+	if n < 0 {
+		mag = -mag
+	}
+	num := strconv.FormatUint(mag, 10)
+	if mag < 100 {
 		num = strings.Repeat("0", 3-len(num)) + num
 	}
 	prefix := "inc-" + num
@@ -33,7 +39,12 @@ func ChannelName(n int64, title string) string {
 // WithSuffix returns name with "-<k>" appended, trimmed so the result stays
 // within Slack's limit. It resolves a name_taken error.
 func WithSuffix(name string, k int) string {
-	suffix := "-" + strconv.Itoa(k)
+	// A negative k would make "--"; the magnitude keeps the name valid.
+	mag := uint64(k)
+	if k < 0 {
+		mag = -mag
+	}
+	suffix := "-" + strconv.FormatUint(mag, 10)
 	if len(name)+len(suffix) > MaxChannelName {
 		name = strings.TrimRight(name[:MaxChannelName-len(suffix)], "-_")
 	}

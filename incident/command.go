@@ -2,6 +2,7 @@ package incident
 
 import (
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -19,9 +20,11 @@ type Command struct {
 // never fails: unknown names are for the router to answer.
 func ParseCommand(text string) Command {
 	text = strings.TrimSpace(strings.ToValidUTF8(text, ""))
-	name, args, _ := strings.Cut(text, " ")
-	if i := strings.IndexAny(name, "\t\n"); i >= 0 {
-		name, args = name[:i], name[i+1:]+" "+args
+	// Split at any white space, not only ' ', '\t' and '\n': Slack clients
+	// send non-breaking spaces, and a name must never contain one.
+	name, args := text, ""
+	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
+		name, args = text[:i], text[i:]
 	}
 	return Command{Name: strings.ToLower(name), Args: strings.TrimSpace(args)}
 }
@@ -59,11 +62,12 @@ func ParseDeclare(args string) (d Declaration, ok bool) {
 	return d, true
 }
 
-// CleanText removes control characters and collapses white space.
+// CleanText removes control characters and collapses white space (any
+// Unicode space, so a title of only non-breaking spaces cleans to "").
 func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "")
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029'
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
 	}), " ")
 }
 
@@ -73,7 +77,10 @@ func Truncate(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}
-	if max <= 1 {
+	if max <= 0 {
+		return ""
+	}
+	if max == 1 {
 		return "…"
 	}
 	r := []rune(s)[:max-1]

@@ -3,6 +3,7 @@ package incident
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -45,15 +46,22 @@ func (e Entry) Marked() bool { return len(e.Marks) > 0 }
 func Fold(events []Event) []Entry {
 	entries := make([]Entry, 0, len(events))
 	byTS := make(map[string]int, len(events)) // message ts -> index in entries
+	// Slack never reuses a ts, so once a ts is deleted any later copy of its
+	// message (a redelivery, or one that arrived after its delete) stays gone.
+	gone := map[string]struct{}{}
 	deleted := 0
 	for _, ev := range events {
 		switch ev.Kind {
 		case KindMessage:
-			if i, ok := byTS[ev.TS]; ok && ev.TS != "" {
-				// A message recorded twice (e.g. fetched for a reaction after it
-				// was already seen) keeps its first entry.
-				_ = i
-				continue
+			if ev.TS != "" {
+				if _, ok := byTS[ev.TS]; ok {
+					// A message recorded twice (e.g. fetched for a reaction after
+					// it was already seen) keeps its first entry.
+					continue
+				}
+				if _, ok := gone[ev.TS]; ok {
+					continue
+				}
 			}
 			entries = append(entries, Entry{
 				Seq: ev.Seq, Kind: KindMessage, At: ev.At, Actor: ev.Actor,
@@ -63,7 +71,8 @@ func Fold(events []Event) []Entry {
 				byTS[ev.TS] = len(entries) - 1
 			}
 		case KindEdit:
-			if i, ok := byTS[ev.TS]; ok {
+			// A redelivered older edit must not undo a newer one.
+			if i, ok := byTS[ev.TS]; ok && !ev.At.Before(entries[i].EditedAt) {
 				entries[i].Text = ev.Text
 				entries[i].Edited = true
 				entries[i].EditedAt = ev.At
@@ -72,6 +81,10 @@ func Fold(events []Event) []Entry {
 				}
 			}
 		case KindDelete:
+			if ev.TS == "" {
+				continue
+			}
+			gone[ev.TS] = struct{}{}
 			if i, ok := byTS[ev.TS]; ok {
 				entries[i].Kind = KindDelete // tombstone, dropped below
 				delete(byTS, ev.TS)
@@ -136,7 +149,7 @@ func (e Entry) Describe() string {
 	case KindMessage:
 		return e.Text
 	case KindDeclared:
-		return fmt.Sprintf("declared %s %s", get("severity"), quoteIf(get("title")))
+		return strings.TrimSpace(fmt.Sprintf("declared %s %s", get("severity"), quoteIf(get("title"))))
 	case KindStatus:
 		return fmt.Sprintf("status %s → %s", get("from"), get("to"))
 	case KindSeverity:
