@@ -102,10 +102,15 @@ func helpText() string {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(&b, "• `/incident %s` — %s\n", s.usage, s.summary)
+		fmt.Fprintf(&b, "• `/incident %s` — %s\n", escape(s.usage), s.summary)
 	}
 	b.WriteString("React with :pushpin: (key event), :bulb: (hypothesis), :white_check_mark: (action), :rotating_light: (impact) or :rewind: (decision) to mark a message.")
 	return b.String()
+}
+
+// escape makes text safe in Slack mrkdwn, where <...> is a link or mention.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 func truncateRunes(s string, n int) string { return incident.Truncate(s, n) }

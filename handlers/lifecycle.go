@@ -94,7 +94,7 @@ func (h *Handler) severityCommand(ctx context.Context, c SlashCommand, args stri
 
 func (h *Handler) roleCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
 	fields := strings.Fields(args)
-	usage := "Use `/incident role <lead|comms|tech|scribe> @person`, for example `/incident role comms @ali`."
+	usage := "Use `/incident role lead|comms|tech|scribe @person`, for example `/incident role comms @ali`."
 	if len(fields) != 2 {
 		return incident.Errorf(incident.EInvalid, "%s", usage)
 	}

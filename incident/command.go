@@ -45,9 +45,9 @@ func ParseDeclare(args string) (d Declaration, ok bool) {
 	d.Severity = DefaultSeverity
 	fields := strings.Fields(args)
 	if len(fields) > 0 {
-		if s, ok := ParseSeverity(fields[0]); ok {
+		if s, ok := declaredSeverity(fields[0]); ok {
 			d.Severity, fields = s, fields[1:]
-		} else if s, ok := ParseSeverity(fields[len(fields)-1]); ok && len(fields) > 1 {
+		} else if s, ok := declaredSeverity(fields[len(fields)-1]); ok && len(fields) > 1 {
 			d.Severity, fields = s, fields[:len(fields)-1]
 		}
 	}
@@ -103,4 +103,14 @@ func ParseUserMention(s string) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// declaredSeverity reads a severity inside a title only in its explicit forms
+// ("P2", "sev2"): a bare digit is part of the title ("3 nodes down").
+func declaredSeverity(word string) (Severity, bool) {
+	w := strings.ToUpper(word)
+	if !strings.HasPrefix(w, "P") && !strings.HasPrefix(w, "SEV") {
+		return 0, false
+	}
+	return ParseSeverity(w)
 }

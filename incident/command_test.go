@@ -58,6 +58,8 @@ func TestParseDeclare(t *testing.T) {
 		{"control characters removed", "P1 db\x00 down\x1b[31m", incident.P1, "db down [31m", "", true},
 		{"non-breaking spaces only", "P2 \u00a0\u00a0", incident.P2, "", "", false},
 		{"unicode kept", "P3 Café 支払い 🔥", incident.P3, "Café 支払い 🔥", "", true},
+		{"bare digit first is title", "3 nodes down", incident.DefaultSeverity, "3 nodes down", "", true},
+		{"bare digit last is title", "redis cluster 2", incident.DefaultSeverity, "redis cluster 2", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -158,11 +158,60 @@ func (e Entry) Describe() string {
 		return fmt.Sprintf("%s → <@%s>", Role(get("role")).Title(), get("user"))
 	case KindResolved:
 		return fmt.Sprintf("resolved after %s", get("duration"))
+	case KindDraftCreated:
+		return fmt.Sprintf("%s drafted (%s)", draftLabel(get("kind")), sourceLabel(get("source")))
+	case KindDraftApproved:
+		if get("edited") == "true" {
+			return fmt.Sprintf("%s approved after a human edit", draftLabel(get("kind")))
+		}
+		return fmt.Sprintf("%s approved", draftLabel(get("kind")))
+	case KindDraftEdited:
+		return fmt.Sprintf("draft edited before approval (change ratio %s)", get("change_ratio"))
+	case KindDraftRejected:
+		return fmt.Sprintf("%s draft rejected", draftLabel(get("kind")))
+	case KindPage:
+		if svc := get("service"); svc != "" && get("external_id") == "" {
+			return fmt.Sprintf("paged the on-call for %s", svc)
+		}
+		if e.Text != "" {
+			return e.Text
+		}
+		return "paged the on-call"
+	case KindPageFailed:
+		return "paging failed: " + e.Text
+	case KindPageAck:
+		if tta := get("time_to_ack"); tta != "" {
+			return fmt.Sprintf("page acknowledged by %s after %s", get("by"), tta)
+		}
+		return fmt.Sprintf("page acknowledged by %s", get("by"))
+	case KindPageResolve:
+		return "page resolved"
+	case KindRunbookShared:
+		return "runbook shared: " + e.Text
+	case KindActionItem:
+		return fmt.Sprintf("action item %s: %s", get("op"), e.Text)
 	}
 	if e.Text != "" {
 		return fmt.Sprintf("%s: %s", e.Kind, e.Text)
 	}
 	return string(e.Kind)
+}
+
+func draftLabel(kind string) string {
+	switch DraftKind(kind) {
+	case DraftPostmortem:
+		return "postmortem"
+	case DraftCatchup:
+		return "catch-up"
+	}
+	return "status update"
+}
+
+func sourceLabel(source string) string {
+	if source == "llm" {
+		return "AI"
+	}
+	return "template"
 }
 
 func quoteIf(s string) string {

@@ -271,7 +271,7 @@ func TestFold(t *testing.T) {
 				`E4 14:03 severity "severity P1 → P2"`,
 				`E5 14:04 role "Incident lead → <@U9>"`,
 				`E6 14:05 note "note: paged payments"`,
-				`E7 14:06 page "page"`,
+				`E7 14:06 page "paged the on-call"`,
 				`E8 14:07 resolved "resolved after 7m"`,
 			},
 		},

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/llm"
+	"github.com/incidentbot/incidentbot/pager"
+	"github.com/incidentbot/incidentbot/runbooks"
+	"github.com/incidentbot/incidentbot/store"
+)
+
+// config is everything read from the environment. The names are a public
+// contract: users' deployments depend on them.
+type config struct {
+	appToken, botToken, apiURL string
+	redisURL                   string
+	announce                   string
+	httpAddr                   string
+	runbooksDir                string
+	handlers                   handlers.Config
+	llm                        llm.Config
+	pager                      pager.Config
+	pagerOn                    bool
+}
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		appToken:    strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
+		botToken:    strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
+		apiURL:      or(getenv("SLACK_API_URL"), "https://slack.com/api/"),
+		redisURL:    or(getenv("REDIS_URL"), "redis://localhost:6379/0"),
+		announce:    getenv("INCIDENT_ANNOUNCE_CHANNEL"),
+		httpAddr:    or(getenv("HTTP_ADDR"), ":8080"),
+		runbooksDir: getenv("RUNBOOKS_DIR"),
+	}
+	c.handlers = handlers.Config{AnnounceChannel: c.announce}
+	if s := getenv("INCIDENT_MARKS"); s != "" {
+		marks, err := incident.ParseMarks(s)
+		if err != nil {
+			return c, fmt.Errorf("INCIDENT_MARKS: %s", incident.ErrorMessage(err))
+		}
+		c.handlers.Marks = marks
+	}
+	if s := getenv("INCIDENT_UPDATE_CADENCE"); s != "" {
+		cad, err := parseCadence(s)
+		if err != nil {
+			return c, fmt.Errorf("INCIDENT_UPDATE_CADENCE: %w", err)
+		}
+		c.handlers.UpdateCadence = cad
+	}
+	if s := getenv("POSTMORTEM_REMINDER_AFTER"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("POSTMORTEM_REMINDER_AFTER: %q is not a duration like 48h", s)
+		}
+		c.handlers.PostmortemDue = d
+	}
+	c.llm = llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL"),
+		Cadence: c.handlers.UpdateCadence}
+	if s := getenv("LLM_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("LLM_TIMEOUT: %q is not a duration like 20s", s)
+		}
+		c.llm.Timeout = d
+	}
+	if s := getenv("LLM_COST_CAP_USD"); s != "" {
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return c, fmt.Errorf("LLM_COST_CAP_USD: %q is not a number of dollars", s)
+		}
+		c.llm.CostCapUSD = f
+	}
+	pc, err := pager.ConfigFromEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.pager = pc
+	c.pagerOn = pc.RoutingKey != "" || len(pc.Services) > 0 || pc.APIToken != "" || pc.WebhookSecret != ""
+	return c, nil
+}
+
+// parseCadence parses "P1=20m,P2=30m,P3=2h,P4=0".
+func parseCadence(s string) (map[incident.Severity]time.Duration, error) {
+	out := handlers.DefaultCadence()
+	for _, pair := range strings.Split(s, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		sev, sok := incident.ParseSeverity(k)
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if !ok || !sok || err != nil || d < 0 {
+			return nil, fmt.Errorf("%q is not like P1=20m (use 0 for no reminders)", pair)
+		}
+		out[sev] = d
+	}
+	return out, nil
+}
+
+func or(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return strings.TrimSpace(s)
+}
+
+// run starts the bot and blocks until ctx ends.
+func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	st, err := store.New(ctx, cfg.redisURL, store.Options{Prefix: getenv("REDIS_KEY_PREFIX")})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	warnDurability(ctx, st, logger)
+
+	rb, err := runbooks.Open(ctx, cfg.runbooksDir, logger)
+	if err != nil {
+		return fmt.Errorf("RUNBOOKS_DIR %q: %w", cfg.runbooksDir, err)
+	}
+	go rb.Watch(ctx, 5*time.Second)
+	go reloadOnHUP(ctx, rb, logger)
+
+	bc := bot.Config{
+		AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL, HTTPAddr: cfg.httpAddr,
+		Handlers: cfg.handlers, Store: st, Ready: st, Runbooks: rb, Logger: logger,
+		Drafter: llm.New(cfg.llm, logger),
+	}
+	if cfg.pagerOn {
+		pc, err := pager.New(cfg.pager, logger)
+		if err != nil {
+			return fmt.Errorf("PagerDuty: %w", err)
+		}
+		bc.Pager = pc
+		bc.Webhook = func(sink bot.AlertSink) http.Handler { return pc.WebhookHandler(sink) }
+	}
+	return bot.Run(ctx, bc)
+}
+
+// warnDurability warns when Redis keeps nothing on disk: the timeline is the
+// record of the incident, and a restart would erase it.
+func warnDurability(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	aof, rdb, err := st.Durability(ctx)
+	if err != nil {
+		logger.Info("could not check Redis persistence (CONFIG GET is disabled?)", "err", err)
+		return
+	}
+	if !aof && !rdb {
+		logger.Warn("Redis keeps nothing on disk (appendonly no, no save points): a Redis restart would erase every timeline. Run Redis with --appendonly yes (see README, Running Redis durably).")
+	}
+}
+
+func reloadOnHUP(ctx context.Context, rb *runbooks.Library, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := rb.Reload(ctx); err != nil {
+				logger.Error("runbooks reload", "err", err)
+			} else {
+				files, sections := rb.Count()
+				logger.Info("runbooks reloaded", "files", files, "sections", sections)
+			}
+		}
+	}
+}
