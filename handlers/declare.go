@@ -65,7 +65,7 @@ func (h *Handler) Declare(ctx context.Context, by string, d incident.Declaration
 		inc.Roles[incident.Lead] = by
 	}
 	if h.runbooks != nil {
-		for _, hit := range h.runbooks.Search(d.Title, h.cfg.RunbookSuggestions) {
+		for _, hit := range h.runbooks.Suggest(d.Title, h.cfg.RunbookSuggestions) {
 			inc.Runbooks = append(inc.Runbooks, hit.Path+" ("+hit.File+")")
 		}
 	}

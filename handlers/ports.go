@@ -137,6 +137,9 @@ type Pager interface {
 // Runbooks finds runbook sections by keyword.
 type Runbooks interface {
 	Search(query string, limit int) []incident.RunbookHit
+	// Suggest is Search for an incident title, stricter so weak matches do
+	// not crowd the header.
+	Suggest(title string, limit int) []incident.RunbookHit
 }
 
 // Clock tells the time; tests inject a controllable one.
