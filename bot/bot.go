@@ -86,7 +86,7 @@ type Bot struct {
 
 // New checks the configuration and the Slack credentials and builds a Bot.
 func New(ctx context.Context, cfg Config) (*Bot, error) {
-	if err := checkTokens(cfg.AppToken, cfg.BotToken); err != nil {
+	if err := CheckTokens(cfg.AppToken, cfg.BotToken); err != nil {
 		return nil, err
 	}
 	if cfg.Store == nil {
@@ -128,9 +128,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	return b, nil
 }
 
-// checkTokens catches the commonest set-up mistake, swapped or missing
+// CheckTokens catches the commonest set-up mistake, swapped or missing
 // tokens, with a sentence that says what to fix.
-func checkTokens(app, bot string) error {
+func CheckTokens(app, bot string) error {
 	switch {
 	case app == "":
 		return errors.New("SLACK_APP_TOKEN is not set: create an app-level token with the connections:write scope (it starts with xapp-)")

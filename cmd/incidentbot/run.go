@@ -76,12 +76,29 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.llm.Timeout = d
 	}
-	if s := getenv("LLM_COST_CAP_USD"); s != "" {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return c, fmt.Errorf("LLM_COST_CAP_USD: %q is not a number of dollars", s)
+	for _, f := range []struct {
+		name string
+		dst  *float64
+	}{{"LLM_COST_CAP_USD", &c.llm.CostCapUSD}, {"LLM_PRICE_PER_1K_INPUT", &c.llm.PricePer1KInput}, {"LLM_PRICE_PER_1K_OUTPUT", &c.llm.PricePer1KOutput}} {
+		if s := getenv(f.name); s != "" {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return c, fmt.Errorf("%s: %q is not a number of dollars", f.name, s)
+			}
+			*f.dst = v
 		}
-		c.llm.CostCapUSD = f
+	}
+	for _, f := range []struct {
+		name string
+		dst  *int
+	}{{"LLM_MAX_RETRIES", &c.llm.MaxRetries}, {"LLM_TOKEN_BUDGET", &c.llm.TokenBudget}} {
+		if s := getenv(f.name); s != "" {
+			v, err := strconv.Atoi(s)
+			if err != nil {
+				return c, fmt.Errorf("%s: %q is not a whole number", f.name, s)
+			}
+			*f.dst = v
+		}
 	}
 	pc, err := pager.ConfigFromEnv(getenv)
 	if err != nil {
@@ -121,6 +138,10 @@ func or(s, def string) string {
 func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) error {
 	cfg, err := loadConfig(getenv)
 	if err != nil {
+		return err
+	}
+	// Token mistakes are the commonest; say so before dialling anything.
+	if err := bot.CheckTokens(cfg.appToken, cfg.botToken); err != nil {
 		return err
 	}
 	st, err := store.New(ctx, cfg.redisURL, store.Options{Prefix: getenv("REDIS_KEY_PREFIX")})

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestStartupFailsWithOneClearLine(t *testing.T) {
+	ok := map[string]string{"SLACK_APP_TOKEN": "xapp-1-A1-1-abc", "SLACK_BOT_TOKEN": "xoxb-1-abc"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range ok {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no app token", with("SLACK_APP_TOKEN", ""), "SLACK_APP_TOKEN is not set"},
+		{"bot token as app token", with("SLACK_APP_TOKEN", "xoxb-1"), "must be an app-level token starting with xapp-"},
+		{"no bot token", with("SLACK_BOT_TOKEN", ""), "SLACK_BOT_TOKEN is not set"},
+		{"user token", with("SLACK_BOT_TOKEN", "xoxp-1"), "starting with xoxb-"},
+		{"redis unreachable", with("REDIS_URL", "redis://127.0.0.1:1/0"), "cannot reach Redis"},
+		{"bad marks", with("INCIDENT_MARKS", "pushpin"), "INCIDENT_MARKS"},
+		{"bad cadence", with("INCIDENT_UPDATE_CADENCE", "P1=soon"), "INCIDENT_UPDATE_CADENCE"},
+		{"bad llm timeout", with("LLM_TIMEOUT", "fast"), "LLM_TIMEOUT"},
+		{"bad cost cap", with("LLM_COST_CAP_USD", "lots"), "LLM_COST_CAP_USD"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			err := run(ctx, env(tt.env), slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("run() error = %v, want one containing %q", err, tt.want)
+			}
+			if strings.Count(err.Error(), "\n") > 0 {
+				t.Errorf("error spans lines: %q", err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigDefaultsAndOverrides(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{
+		"INCIDENT_MARKS": "pushpin=key_event,eyes=observation", "INCIDENT_UPDATE_CADENCE": "P1=10m,P4=0",
+		"POSTMORTEM_REMINDER_AFTER": "24h", "LLM_TIMEOUT": "5s", "LLM_MAX_RETRIES": "-1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.apiURL != "https://slack.com/api/" || c.redisURL != "redis://localhost:6379/0" || c.httpAddr != ":8080" {
+		t.Errorf("defaults = %q %q %q", c.apiURL, c.redisURL, c.httpAddr)
+	}
+	if c.handlers.Marks["eyes"] != incident.Mark("observation") || c.handlers.UpdateCadence[incident.P1] != 10*time.Minute ||
+		c.handlers.UpdateCadence[incident.P2] != 30*time.Minute || c.handlers.UpdateCadence[incident.P4] != 0 {
+		t.Errorf("handlers config = %+v", c.handlers)
+	}
+	if c.handlers.PostmortemDue != 24*time.Hour || c.llm.Timeout != 5*time.Second || c.llm.MaxRetries != -1 {
+		t.Errorf("durations = %v %v %d", c.handlers.PostmortemDue, c.llm.Timeout, c.llm.MaxRetries)
+	}
+	if c.pagerOn {
+		t.Error("PagerDuty on without any PAGERDUTY_ variable")
+	}
+}
+
+// TestDemo runs the newcomer's first command end to end: the real bot, the
+// emulator and an embedded Redis.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	if err := demo(ctx, env(map[string]string{}), &out, &errOut); err != nil {
+		t.Fatalf("demo: %v\n%s", err, errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{
+		"INC-1 declared", "#inc-001-checkout-returns-500-after-deploy", "Status update — INC-1",
+		"Approved by @sam", "INC-1 resolved", "status page updated _(edited)_", ":pushpin: *key event*",
+		"Comms lead → @sam", "Suggested runbooks",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(got, "status page updted") && !strings.Contains(got, "updated") {
+		t.Error("edit not applied")
+	}
+}
+
+func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "slack", "manifest.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Features struct {
+			SlashCommands []struct {
+				Command      string `yaml:"command"`
+				ShouldEscape bool   `yaml:"should_escape"`
+			} `yaml:"slash_commands"`
+		} `yaml:"features"`
+		OAuth struct {
+			Scopes struct {
+				Bot []string `yaml:"bot"`
+			} `yaml:"scopes"`
+		} `yaml:"oauth_config"`
+		Settings struct {
+			Events struct {
+				Bot []string `yaml:"bot_events"`
+			} `yaml:"event_subscriptions"`
+			Interactivity struct {
+				Enabled bool `yaml:"is_enabled"`
+			} `yaml:"interactivity"`
+			SocketMode bool `yaml:"socket_mode_enabled"`
+		} `yaml:"settings"`
+	}
+	if err := yaml.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/incident" || !m.Features.SlashCommands[0].ShouldEscape {
+		t.Errorf("slash commands = %+v", m.Features.SlashCommands)
+	}
+	need := []string{"commands", "channels:manage", "channels:history", "chat:write", "chat:write.public", "pins:write", "reactions:read", "files:write", "users:read"}
+	for _, s := range need {
+		if !contains(m.OAuth.Scopes.Bot, s) {
+			t.Errorf("scope %s missing", s)
+		}
+	}
+	for _, e := range []string{"message.channels", "reaction_added", "reaction_removed"} {
+		if !contains(m.Settings.Events.Bot, e) {
+			t.Errorf("event %s missing", e)
+		}
+	}
+	if !m.Settings.SocketMode || !m.Settings.Interactivity.Enabled {
+		t.Error("socket mode and interactivity must be on")
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
