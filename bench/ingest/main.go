@@ -1,0 +1,218 @@
+// Command ingest benchmarks the real incidentbot binary end to end: it starts
+// a throwaway redis-server (or uses REDIS_URL), the Slack emulator in this
+// process, builds ./cmd/incidentbot and runs it as a child process in socket
+// mode against both, declares 16 incidents and measures ingest throughput
+// beside raw XADD on the same Redis, ack latency at a paced 1,000 events/s,
+// the child's RSS idle and under load, and how long SIGTERM takes.
+//
+//	go run ./bench/ingest [-n 20000] [-rate 1000] [-duration 10s]
+//
+// It prints a table and writes the same figures as JSON to
+// bench/results/ingest-<date>.json. Everything listens on 127.0.0.1 only.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Results is what one run measured; it is also the JSON written.
+type Results struct {
+	Date      string `json:"date"`
+	GoVersion string `json:"go_version"`
+	CPUs      int    `json:"cpus"`
+	Channels  int    `json:"channels"`
+	InFlight  int    `json:"in_flight"`
+
+	IdleRSSMiB float64 `json:"idle_rss_mib"`
+
+	IngestEvents     int     `json:"ingest_events"`
+	IngestPerSec     float64 `json:"ingest_events_per_s"`
+	BotCPUPerEventUS float64 `json:"bot_cpu_us_per_event"`
+	RawXADDEvents    int     `json:"raw_xadd_events"`
+	RawXADDPerSec    float64 `json:"raw_xadd_events_per_s"`
+	Ratio            float64 `json:"ingest_over_raw"`
+
+	PacedRate      int     `json:"paced_rate_per_s"`
+	PacedSeconds   float64 `json:"paced_seconds"`
+	PacedSent      int     `json:"paced_sent"`
+	PacedAchieved  float64 `json:"paced_achieved_per_s"`
+	AckP50MS       float64 `json:"ack_p50_ms"`
+	AckP99MS       float64 `json:"ack_p99_ms"`
+	AckMaxMS       float64 `json:"ack_max_ms"`
+	LoadRSSMeanMiB float64 `json:"load_rss_mean_mib"`
+	LoadRSSMaxMiB  float64 `json:"load_rss_max_mib"`
+
+	SIGTERMExitSeconds float64 `json:"sigterm_exit_s"`
+	ExitCode           int     `json:"exit_code"`
+}
+
+func main() {
+	n := flag.Int("n", 20000, "events for the throughput run")
+	rawN := flag.Int("raw", 100000, "XADDs for the raw baseline")
+	rate := flag.Int("rate", 1000, "events/s for the latency run")
+	dur := flag.Duration("duration", 10*time.Second, "length of the latency run")
+	flag.Parse()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := run(ctx, *n, *rawN, *rate, *dur, os.Stdout); err != nil {
+		fmt.Fprintf(os.Stderr, "bench/ingest: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, n, rawN, rate int, dur time.Duration, out io.Writer) error {
+	root, err := moduleRoot(ctx)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "bench-ingest-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+
+	redisURL, stopRedis, err := startRedis(ctx, tmp)
+	if err != nil {
+		return err
+	}
+	defer stopRedis()
+
+	bin := filepath.Join(tmp, "incidentbot")
+	fmt.Fprintln(os.Stderr, "building ./cmd/incidentbot ...")
+	if err := build(ctx, root, bin); err != nil {
+		return err
+	}
+
+	rig, err := startRig(ctx, bin, redisURL, tmp)
+	if err != nil {
+		return err
+	}
+	defer rig.kill()
+
+	res := Results{Date: time.Now().UTC().Format(time.RFC3339), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
+		Channels: channels, InFlight: inFlight, IngestEvents: n, RawXADDEvents: rawN, PacedRate: rate}
+	if err := rig.declare(ctx, channels); err != nil {
+		return err
+	}
+	if err := rig.measure(ctx, &res, n, rawN, rate, dur); err != nil {
+		return err
+	}
+	res.SIGTERMExitSeconds, res.ExitCode, err = rig.terminate(15 * time.Second)
+	if err != nil {
+		return err
+	}
+	printTable(out, res)
+	path, err := writeJSON(root, res)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nwritten to %s\n", path)
+	if res.SIGTERMExitSeconds >= 10 {
+		return fmt.Errorf("the bot took %.1fs to exit after SIGTERM, want < 10s", res.SIGTERMExitSeconds)
+	}
+	return nil
+}
+
+// measure runs the phases in order: idle RSS, max throughput, raw XADD,
+// paced latency.
+func (r *rig) measure(ctx context.Context, res *Results, n, rawN, rate int, dur time.Duration) error {
+	// Let start-up garbage be collected and the heap settle before "idle".
+	time.Sleep(2 * time.Second)
+	idle, err := rssKiB(r.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	res.IdleRSSMiB = mib(idle)
+
+	fmt.Fprintf(os.Stderr, "throughput: %d events, %d in flight ...\n", n, inFlight)
+	cpu0, err := cpuTicks(r.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	elapsed, err := r.flood(ctx, n)
+	if err != nil {
+		return err
+	}
+	cpu1, err := cpuTicks(r.cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	res.IngestPerSec = float64(n) / elapsed.Seconds()
+	res.BotCPUPerEventUS = float64(cpu1-cpu0) / clockTicks * 1e6 / float64(n)
+
+	fmt.Fprintf(os.Stderr, "raw XADD: %d, %d goroutines ...\n", rawN, channels)
+	raw, err := rawXADD(ctx, r.redisURL, rawN, channels)
+	if err != nil {
+		return err
+	}
+	res.RawXADDPerSec = float64(rawN) / raw.Seconds()
+	res.Ratio = res.IngestPerSec / res.RawXADDPerSec
+
+	fmt.Fprintf(os.Stderr, "paced: %d events/s for %s ...\n", rate, dur)
+	return r.paced(ctx, res, rate, dur)
+}
+
+func moduleRoot(ctx context.Context) (string, error) {
+	out, err := commandOutput(ctx, "", "go", "env", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	mod := strings.TrimSpace(out)
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run from inside the incidentbot module (go env GOMOD is empty)")
+	}
+	return filepath.Dir(mod), nil
+}
+
+func build(ctx context.Context, root, bin string) error {
+	if _, err := commandOutput(ctx, root, "go", "build", "-o", bin, "./cmd/incidentbot"); err != nil {
+		return fmt.Errorf("build the bot: %w", err)
+	}
+	return nil
+}
+
+func writeJSON(root string, res Results) (string, error) {
+	dir := filepath.Join(root, "bench", "results")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("results dir: %w", err)
+	}
+	path := filepath.Join(dir, "ingest-"+time.Now().Format("2006-01-02")+".json")
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encode results: %w", err)
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return "", fmt.Errorf("write results: %w", err)
+	}
+	return path, nil
+}
+
+func printTable(w io.Writer, r Results) {
+	rows := [][2]string{
+		{"bot RSS idle (16 incidents)", fmt.Sprintf("%.1f MiB", r.IdleRSSMiB)},
+		{"ingest, full path", fmt.Sprintf("%.0f events/s (%d events, %d in flight)", r.IngestPerSec, r.IngestEvents, r.InFlight)},
+		{"bot CPU per event", fmt.Sprintf("%.0f µs", r.BotCPUPerEventUS)},
+		{"raw XADD, same Redis", fmt.Sprintf("%.0f events/s (%d goroutines)", r.RawXADDPerSec, r.Channels)},
+		{"ingest / raw", fmt.Sprintf("%.2f×", r.Ratio)},
+		{"paced load", fmt.Sprintf("%d sent in %.1fs = %.0f events/s (target %d)", r.PacedSent, r.PacedSeconds, r.PacedAchieved, r.PacedRate)},
+		{"ack latency p50 / p99 / max", fmt.Sprintf("%.2f / %.2f / %.2f ms", r.AckP50MS, r.AckP99MS, r.AckMaxMS)},
+		{"bot RSS under load mean / max", fmt.Sprintf("%.1f / %.1f MiB", r.LoadRSSMeanMiB, r.LoadRSSMaxMiB)},
+		{"SIGTERM to exit", fmt.Sprintf("%.0f ms (exit code %d)", r.SIGTERMExitSeconds*1000, r.ExitCode)},
+	}
+	fmt.Fprintf(w, "incidentbot ingest benchmark — %s, %s, %d CPUs\n\n", r.Date, r.GoVersion, r.CPUs)
+	for _, row := range rows {
+		fmt.Fprintf(w, "  %-32s %s\n", row[0], row[1])
+	}
+}
+
+func mib(kib int64) float64 { return float64(kib) / 1024 }
