@@ -30,7 +30,7 @@ const (
 // harness is the whole bot running against the Slack emulator and a real
 // Redis, the way it runs in production but for the endpoints.
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	ctx      context.Context
 	emu      *slackemu.Emulator
 	store    *store.Store
@@ -53,7 +53,7 @@ func testLogger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
 
-func newHarness(t *testing.T, emuOpts slackemu.Options, opts ...option) *harness {
+func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	t.Cleanup(cancel)

@@ -17,7 +17,7 @@ import (
 
 const webhookSecret = "whsec-test"
 
-func withPager(t *testing.T, pd *pdfake.Server) option {
+func withPager(t testing.TB, pd *pdfake.Server) option {
 	return withConfig(func(c *bot.Config) {
 		pc, err := pager.New(pager.Config{
 			RoutingKey: "R0UTINGKEYDEFAULT0000000000000000",

@@ -12,7 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/runbooks"
 )
 
-func withRunbooks(t *testing.T) option {
+func withRunbooks(t testing.TB) option {
 	return withConfig(func(c *bot.Config) {
 		lib, err := runbooks.Open(context.Background(), "", testLogger())
 		if err != nil {
