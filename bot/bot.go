@@ -82,6 +82,9 @@ type Bot struct {
 	isUp      bool
 	httpAddr  net.Addr
 	shards    []chan socketmode.Event
+	// workCtx is the parent of all acknowledged work: it outlives the run
+	// context so shutdown can drain, and is cancelled if draining overruns.
+	workCtx context.Context
 }
 
 // New checks the configuration and the Slack credentials and builds a Bot.
@@ -187,6 +190,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// cancelled only if draining takes too long.
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
+	b.workCtx = workCtx
 
 	srv, err := b.startHTTP(workCtx)
 	if err != nil {

@@ -137,7 +137,7 @@ func (b *Bot) handleSlash(evt socketmode.Event) {
 	b.metrics.commands.WithLabelValues(commandName(cmd.Text)).Inc()
 	r := urlResponder{url: cmd.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
 	b.goTracked(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+		ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 		defer cancel()
 		b.handler.Command(ctx, c, r)
 	})
@@ -176,7 +176,7 @@ func (b *Bot) handleInteractive(evt socketmode.Event) {
 			a := handlers.BlockAction{UserID: cb.User.ID, ChannelID: cb.Channel.ID, MessageTS: cb.Container.MessageTs,
 				ActionID: act.ActionID, Value: act.Value, TriggerID: cb.TriggerID}
 			b.goTracked(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+				ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 				defer cancel()
 				b.handler.Action(ctx, a, r)
 			})
@@ -195,7 +195,7 @@ func (b *Bot) handleInteractive(evt socketmode.Event) {
 		}
 		r := ephemeralResponder{api: b.slack, channel: channel, user: v.UserID}
 		b.goTracked(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), interactionTimeout)
+			ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 			defer cancel()
 			b.handler.SubmitView(ctx, v, r)
 		})

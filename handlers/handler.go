@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -66,6 +67,11 @@ type Handler struct {
 	// bg runs work that outlives the interaction that started it (paging
 	// with retries); the bot drains it on shutdown.
 	bg func(func())
+	// channels caches channel ID -> incident number. The mapping never
+	// changes once made, so every replica may cache it forever; this saves a
+	// Redis round trip on every recorded message. Channels that are not
+	// incident channels are not cached: one may become one at any moment.
+	channels sync.Map
 }
 
 // New builds a Handler.
@@ -146,10 +152,22 @@ func (h *Handler) reply(ctx context.Context, r Responder, msg Message) {
 	}
 }
 
+// channelIncident is Store.ChannelIncident behind the cache.
+func (h *Handler) channelIncident(ctx context.Context, channelID string) (int64, bool, error) {
+	if n, ok := h.channels.Load(channelID); ok {
+		return n.(int64), true, nil
+	}
+	n, ok, err := h.store.ChannelIncident(ctx, channelID)
+	if err == nil && ok {
+		h.channels.Store(channelID, n)
+	}
+	return n, ok, err
+}
+
 // incidentFor returns the incident whose channel is channelID, or a user
 // error saying the command needs an incident channel.
 func (h *Handler) incidentFor(ctx context.Context, channelID string) (incident.Incident, error) {
-	n, ok, err := h.store.ChannelIncident(ctx, channelID)
+	n, ok, err := h.channelIncident(ctx, channelID)
 	if err != nil {
 		return incident.Incident{}, fmt.Errorf("look up channel %s: %w", channelID, err)
 	}

@@ -76,7 +76,7 @@ func (h *Handler) Message(ctx context.Context, m MessageEvent) error {
 	if !conversational[m.Subtype] || h.fromBot(m.UserID, m.BotID) || m.TS == "" {
 		return nil
 	}
-	n, ok, err := h.store.ChannelIncident(ctx, m.ChannelID)
+	n, ok, err := h.channelIncident(ctx, m.ChannelID)
 	if err != nil || !ok {
 		return wrapLookup(err, m.ChannelID)
 	}
@@ -93,7 +93,7 @@ func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
 	if h.fromBot(e.UserID, e.BotID) || e.TS == "" {
 		return nil
 	}
-	n, ok, err := h.store.ChannelIncident(ctx, e.ChannelID)
+	n, ok, err := h.channelIncident(ctx, e.ChannelID)
 	if err != nil || !ok {
 		return wrapLookup(err, e.ChannelID)
 	}
@@ -110,7 +110,7 @@ func (h *Handler) Delete(ctx context.Context, d DeleteEvent) error {
 	if d.TS == "" {
 		return nil
 	}
-	n, ok, err := h.store.ChannelIncident(ctx, d.ChannelID)
+	n, ok, err := h.channelIncident(ctx, d.ChannelID)
 	if err != nil || !ok {
 		return wrapLookup(err, d.ChannelID)
 	}
@@ -129,7 +129,7 @@ func (h *Handler) Reaction(ctx context.Context, r ReactionEvent) error {
 	if !ok || r.ItemTS == "" || r.UserID == h.cfg.BotUserID {
 		return nil
 	}
-	n, ok, err := h.store.ChannelIncident(ctx, r.ChannelID)
+	n, ok, err := h.channelIncident(ctx, r.ChannelID)
 	if err != nil || !ok {
 		return wrapLookup(err, r.ChannelID)
 	}

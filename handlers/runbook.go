@@ -43,7 +43,7 @@ func (h *Handler) runbookCommand(ctx context.Context, c SlashCommand, args strin
 		h.reply(ctx, r, Message{Text: msg})
 		return nil
 	}
-	_, inIncident, err := h.store.ChannelIncident(ctx, c.ChannelID)
+	_, inIncident, err := h.channelIncident(ctx, c.ChannelID)
 	if err != nil {
 		return fmt.Errorf("look up channel %s: %w", c.ChannelID, err)
 	}
