@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -62,7 +63,12 @@ type Config struct {
 	// Workers is how many event shards run at once; events of one channel
 	// always go to the same shard, so they are recorded in order.
 	Workers int
-	Logger  *slog.Logger
+	// Connections is how many socket-mode connections to keep open (Slack
+	// allows up to 10 per app). Slack spreads envelopes over them, so
+	// decoding runs in parallel, and when Slack refreshes one connection
+	// (it does, about hourly) the others keep delivering. Default 2.
+	Connections int
+	Logger      *slog.Logger
 }
 
 // Bot is a running incidentbot.
@@ -71,7 +77,7 @@ type Bot struct {
 	log     *slog.Logger
 	api     *slack.Client
 	slack   *API
-	sm      *socketmode.Client
+	conns   []*conn
 	handler *handlers.Handler
 	metrics *metrics
 
@@ -79,9 +85,8 @@ type Bot struct {
 	connected chan struct{}  // closed on the first socket-mode connection
 	connOnce  sync.Once
 	mu        sync.Mutex
-	isUp      bool
 	httpAddr  net.Addr
-	shards    []chan socketmode.Event
+	shards    []chan item
 	// workCtx is the parent of all acknowledged work: it outlives the run
 	// context so shutdown can drain, and is cancelled if draining overruns.
 	workCtx context.Context
@@ -110,6 +115,12 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 16
 	}
+	if cfg.Connections <= 0 {
+		cfg.Connections = 2
+	}
+	if cfg.Connections > 10 {
+		return nil, errors.New("at most 10 socket-mode connections are allowed per Slack app")
+	}
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
 	api := slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken),
@@ -122,7 +133,9 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	}
 	cfg.Handlers.BotUserID = who.UserID
 	b := &Bot{cfg: cfg, log: cfg.Logger, api: api, slack: NewAPI(api), connected: make(chan struct{}), metrics: newMetrics()}
-	b.sm = socketmode.New(api)
+	for i := range cfg.Connections {
+		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(api)})
+	}
 	b.handler = handlers.New(cfg.Handlers, handlers.Deps{
 		Slack: b.slack, Store: cfg.Store, Drafter: cfg.Drafter, Pager: cfg.Pager,
 		Runbooks: cfg.Runbooks, Clock: cfg.Clock, Logger: cfg.Logger,
@@ -198,29 +211,30 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	sched := b.startCron(workCtx)
 
-	b.shards = make([]chan socketmode.Event, b.cfg.Workers)
+	b.shards = make([]chan item, b.cfg.Workers)
 	var shardsDone sync.WaitGroup
 	for i := range b.shards {
-		b.shards[i] = make(chan socketmode.Event, 256)
+		b.shards[i] = make(chan item, 256)
 		shardsDone.Add(1)
-		go func(ch chan socketmode.Event) {
+		go func(ch chan item) {
 			defer shardsDone.Done()
-			for evt := range ch {
-				b.handleEventsAPI(workCtx, evt)
+			for it := range ch {
+				b.handleEventsAPI(workCtx, it.c, it.evt)
 			}
 		}(b.shards[i])
 	}
 
 	sockCtx, stopSock := context.WithCancel(ctx)
 	defer stopSock()
-	sockDone := make(chan struct{})
-	go func() {
-		defer close(sockDone)
-		b.runSocket(sockCtx)
-	}()
+	var sockets, pumps sync.WaitGroup
+	for _, c := range b.conns {
+		sockets.Go(func() { b.runSocket(sockCtx, c) })
+		pumps.Go(func() { b.pump(ctx, c) })
+	}
 
-	b.log.Info("incidentbot running", "api", b.cfg.APIURL, "bot_user", b.cfg.Handlers.BotUserID)
-	b.loop(ctx)
+	b.log.Info("incidentbot running", "api", b.cfg.APIURL, "bot_user", b.cfg.Handlers.BotUserID, "connections", len(b.conns))
+	<-ctx.Done()
+	pumps.Wait() // nothing is routed to the shards after this
 
 	// Shutdown: stop taking work, finish what was acknowledged.
 	b.log.Info("shutting down: draining in-flight work", "timeout", b.cfg.DrainTimeout)
@@ -251,23 +265,37 @@ func (b *Bot) Run(ctx context.Context) error {
 		defer cancel()
 		srv.Shutdown(shutCtx)
 	}
-	<-sockDone
+	sockets.Wait()
 	b.log.Info("stopped")
 	return nil
+}
+
+// conn is one socket-mode connection. Envelopes are acked on the
+// connection that delivered them.
+type conn struct {
+	id int
+	sm *socketmode.Client
+	up atomic.Bool
+}
+
+// item is an events_api envelope queued for a shard.
+type item struct {
+	c   *conn
+	evt socketmode.Event
 }
 
 // runSocket keeps a socket-mode connection up until ctx ends. slack-go
 // reconnects by itself on disconnect messages; this loop also covers dial
 // failures and dropped networks, with capped backoff.
-func (b *Bot) runSocket(ctx context.Context) {
+func (b *Bot) runSocket(ctx context.Context, c *conn) {
 	backoff := 250 * time.Millisecond
 	for ctx.Err() == nil {
-		err := b.sm.RunContext(ctx)
+		err := c.sm.RunContext(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		b.setUp(false)
-		b.log.Warn("socket mode connection ended; reconnecting", "err", err, "in", backoff)
+		c.up.Store(false)
+		b.log.Warn("socket mode connection ended; reconnecting", "conn", c.id, "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return
@@ -277,60 +305,56 @@ func (b *Bot) runSocket(ctx context.Context) {
 	}
 }
 
-func (b *Bot) setUp(up bool) {
-	b.mu.Lock()
-	b.isUp = up
-	b.mu.Unlock()
-	if up {
-		b.connOnce.Do(func() { close(b.connected) })
-	}
-}
-
+// up reports whether any connection is up.
 func (b *Bot) up() bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.isUp
+	for _, c := range b.conns {
+		if c.up.Load() {
+			return true
+		}
+	}
+	return false
 }
 
-// loop routes socket-mode events until ctx ends.
-func (b *Bot) loop(ctx context.Context) {
+// pump routes one connection's events until ctx ends.
+func (b *Bot) pump(ctx context.Context, c *conn) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case evt, ok := <-b.sm.Events:
+		case evt, ok := <-c.sm.Events:
 			if !ok {
 				return
 			}
-			b.route(ctx, evt)
+			b.route(c, evt)
 		}
 	}
 }
 
-func (b *Bot) route(ctx context.Context, evt socketmode.Event) {
+func (b *Bot) route(c *conn, evt socketmode.Event) {
 	switch evt.Type {
 	case socketmode.EventTypeConnected:
-		b.setUp(true)
-		b.log.Info("connected to Slack in socket mode")
+		c.up.Store(true)
+		b.connOnce.Do(func() { close(b.connected) })
+		b.log.Info("connected to Slack in socket mode", "conn", c.id)
 	case socketmode.EventTypeConnectionError, socketmode.EventTypeIncomingError:
-		b.log.Warn("socket mode error", "data", evt.Data)
+		b.log.Warn("socket mode error", "conn", c.id, "data", evt.Data)
 	case socketmode.EventTypeInvalidAuth:
 		b.log.Error("Slack rejected SLACK_APP_TOKEN (invalid_auth): check it has the connections:write scope")
 	case socketmode.EventTypeDisconnect:
-		b.setUp(false)
-		b.log.Info("Slack asked to reconnect", "data", evt.Data)
+		c.up.Store(false)
+		b.log.Info("Slack asked to reconnect", "conn", c.id, "data", evt.Data)
 	case socketmode.EventTypeEventsAPI:
-		b.shard(evt) <- evt
+		b.shard(evt) <- item{c, evt}
 	case socketmode.EventTypeSlashCommand:
-		b.handleSlash(evt)
+		b.handleSlash(c, evt)
 	case socketmode.EventTypeInteractive:
-		b.handleInteractive(evt)
+		b.handleInteractive(c, evt)
 	}
 }
 
 // shard picks the worker for an event: by channel, so one channel's events
 // are recorded in the order Slack sent them.
-func (b *Bot) shard(evt socketmode.Event) chan socketmode.Event {
+func (b *Bot) shard(evt socketmode.Event) chan item {
 	key := channelOf(evt)
 	var h uint32 = 2166136261
 	for i := 0; i < len(key); i++ {

@@ -38,7 +38,7 @@ func channelOf(evt socketmode.Event) string {
 // handleEventsAPI records a message or reaction and acks only once it is
 // stored: if the store is down the event stays unacked and Slack redelivers
 // it, and the store's dedupe makes the redelivery harmless.
-func (b *Bot) handleEventsAPI(ctx context.Context, evt socketmode.Event) {
+func (b *Bot) handleEventsAPI(ctx context.Context, c *conn, evt socketmode.Event) {
 	start := time.Now()
 	ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 	if !ok || evt.Request == nil {
@@ -57,7 +57,7 @@ func (b *Bot) handleEventsAPI(ctx context.Context, evt socketmode.Event) {
 			"event_id", eventID, "kind", kind, "retry_attempt", evt.Request.RetryAttempt, "err", err)
 		return
 	}
-	if err := b.sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+	if err := c.sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
 		b.log.Warn("ack event", "event_id", eventID, "err", err)
 		return
 	}
@@ -119,18 +119,18 @@ func eventTime(ts string) time.Time {
 
 // handleSlash acks at once, with a short note for slow commands, then works
 // in the background where shutdown can wait for it.
-func (b *Bot) handleSlash(evt socketmode.Event) {
+func (b *Bot) handleSlash(c *conn, evt socketmode.Event) {
 	cmd, ok := evt.Data.(slack.SlashCommand)
 	if !ok || evt.Request == nil {
 		return
 	}
 	start := time.Now()
-	c := handlers.SlashCommand{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text, TriggerID: cmd.TriggerID}
+	sc := handlers.SlashCommand{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text, TriggerID: cmd.TriggerID}
 	var payload any
-	if text := handlers.AckText(c); text != "" {
+	if text := handlers.AckText(sc); text != "" {
 		payload = map[string]string{"response_type": "ephemeral", "text": text}
 	}
-	if err := b.sm.Ack(*evt.Request, payload); err != nil {
+	if err := c.sm.Ack(*evt.Request, payload); err != nil {
 		b.log.Warn("ack slash command", "err", err)
 	}
 	b.metrics.ackLatency.WithLabelValues("command").Observe(time.Since(start).Seconds())
@@ -139,7 +139,7 @@ func (b *Bot) handleSlash(evt socketmode.Event) {
 	b.goTracked(func() {
 		ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 		defer cancel()
-		b.handler.Command(ctx, c, r)
+		b.handler.Command(ctx, sc, r)
 	})
 }
 
@@ -163,14 +163,14 @@ var knownCommands = map[string]struct{}{"declare": {}, "status": {}, "severity":
 
 // handleInteractive acks button clicks at once; modal submissions are
 // validated first so field errors go back in the ack.
-func (b *Bot) handleInteractive(evt socketmode.Event) {
+func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 	cb, ok := evt.Data.(slack.InteractionCallback)
 	if !ok || evt.Request == nil {
 		return
 	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		b.sm.Ack(*evt.Request)
+		c.sm.Ack(*evt.Request)
 		r := urlResponder{url: cb.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
 		for _, act := range cb.ActionCallback.BlockActions {
 			a := handlers.BlockAction{UserID: cb.User.ID, ChannelID: cb.Channel.ID, MessageTS: cb.Container.MessageTs,
@@ -185,10 +185,10 @@ func (b *Bot) handleInteractive(evt socketmode.Event) {
 		v := handlers.ViewSubmission{UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
 			PrivateMetadata: cb.View.PrivateMetadata, Values: viewValues(cb.View.State)}
 		if errs := b.handler.ValidateView(v); len(errs) > 0 {
-			b.sm.Ack(*evt.Request, slack.NewErrorsViewSubmissionResponse(errs))
+			c.sm.Ack(*evt.Request, slack.NewErrorsViewSubmissionResponse(errs))
 			return
 		}
-		b.sm.Ack(*evt.Request)
+		c.sm.Ack(*evt.Request)
 		channel := ""
 		if v.CallbackID == handlers.DeclareCallbackID {
 			channel = v.PrivateMetadata
@@ -200,7 +200,7 @@ func (b *Bot) handleInteractive(evt socketmode.Event) {
 			b.handler.SubmitView(ctx, v, r)
 		})
 	default:
-		b.sm.Ack(*evt.Request)
+		c.sm.Ack(*evt.Request)
 	}
 }
 

@@ -104,6 +104,9 @@ func TestConversationIsRecordedWithEditsDeletesThreadsAndMarks(t *testing.T) {
 	got := messagesOf(entries)
 	want := []string{"p99 latency is 4.2s", "looking at the db", "thanks, I'll check the cache", "graph attached"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
+		for _, ev := range h.events(ch.ID) {
+			t.Logf("event %d %s at=%s ts=%s text=%q data=%v", ev.Seq, ev.Kind, ev.At.Format("15:04:05.000000"), ev.TS, ev.Text, ev.Data)
+		}
 		t.Fatalf("timeline messages = %q, want %q", got, want)
 	}
 	byText := map[string]incident.Entry{}
@@ -335,10 +338,10 @@ func TestReconnectsAfterDisconnectAndDroppedNetwork(t *testing.T) {
 	h := newHarness(t, slackemu.Options{})
 	ch := h.declare("reconnect")
 	h.emu.Disconnect("refresh_requested")
-	h.waitFor("reconnect", func() bool { return h.emu.Connections() == 1 })
+	h.waitFor("reconnect", func() bool { return h.emu.Connections() == 2 })
 	h.post(ali, ch.ID, "after refresh")
 	h.emu.DropConnections()
-	h.waitFor("reconnect after drop", func() bool { return h.emu.Connections() == 1 })
+	h.waitFor("reconnect after drop", func() bool { return h.emu.Connections() == 2 })
 	h.post(ali, ch.ID, "after drop")
 	h.settled()
 	if got := messagesOf(h.timeline(ch.ID)); strings.Join(got, "|") != "after refresh|after drop" {

@@ -43,13 +43,19 @@ func (e Entry) Marked() bool { return len(e.Marks) > 0 }
 // messages they mark, and system events inline. Events about messages the log
 // never saw (an edit of an unknown ts, say) are ignored, because the fold must
 // accept any log. Fold does not modify events.
+//
+// The log is in arrival order, and arrival order is not the order things
+// happened: Slack spreads events over several connections and redelivers
+// late ones, so an edit or a reaction can be logged before its message, or
+// an unmark before its mark. Fold therefore places messages first, then
+// applies edits and marks in the order they happened (At, then log order).
 func Fold(events []Event) []Entry {
 	entries := make([]Entry, 0, len(events))
 	byTS := make(map[string]int, len(events)) // message ts -> index in entries
-	// Slack never reuses a ts, so once a ts is deleted any later copy of its
+	// Slack never reuses a ts, so once a ts is deleted any copy of its
 	// message (a redelivery, or one that arrived after its delete) stays gone.
 	gone := map[string]struct{}{}
-	deleted := 0
+	var later []Event // edits and marks, applied once every message is placed
 	for _, ev := range events {
 		switch ev.Kind {
 		case KindMessage:
@@ -59,43 +65,18 @@ func Fold(events []Event) []Entry {
 					// it was already seen) keeps its first entry.
 					continue
 				}
-				if _, ok := gone[ev.TS]; ok {
-					continue
-				}
+				byTS[ev.TS] = len(entries)
 			}
 			entries = append(entries, Entry{
 				Seq: ev.Seq, Kind: KindMessage, At: ev.At, Actor: ev.Actor,
 				TS: ev.TS, ThreadTS: ev.ThreadTS, Text: ev.Text, Files: ev.Files,
 			})
-			if ev.TS != "" {
-				byTS[ev.TS] = len(entries) - 1
-			}
-		case KindEdit:
-			// A redelivered older edit must not undo a newer one.
-			if i, ok := byTS[ev.TS]; ok && !ev.At.Before(entries[i].EditedAt) {
-				entries[i].Text = ev.Text
-				entries[i].Edited = true
-				entries[i].EditedAt = ev.At
-				if ev.Files != nil {
-					entries[i].Files = ev.Files
-				}
-			}
 		case KindDelete:
-			if ev.TS == "" {
-				continue
+			if ev.TS != "" {
+				gone[ev.TS] = struct{}{}
 			}
-			gone[ev.TS] = struct{}{}
-			if i, ok := byTS[ev.TS]; ok {
-				entries[i].Kind = KindDelete // tombstone, dropped below
-				delete(byTS, ev.TS)
-				deleted++
-			}
-		case KindMark, KindUnmark:
-			i, ok := byTS[ev.TS]
-			if !ok || ev.Mark == "" {
-				continue
-			}
-			applyMark(&entries[i], ev)
+		case KindEdit, KindMark, KindUnmark:
+			later = append(later, ev)
 		default:
 			entries = append(entries, Entry{
 				Seq: ev.Seq, Kind: ev.Kind, At: ev.At, Actor: ev.Actor,
@@ -103,16 +84,50 @@ func Fold(events []Event) []Entry {
 			})
 		}
 	}
-	if deleted > 0 {
-		entries = slices.DeleteFunc(entries, func(e Entry) bool { return e.Kind == KindDelete })
+	slices.SortStableFunc(later, func(a, b Event) int { return a.At.Compare(b.At) })
+	for _, ev := range later {
+		i, ok := byTS[ev.TS]
+		if !ok {
+			continue
+		}
+		switch ev.Kind {
+		case KindEdit:
+			entries[i].Text = ev.Text
+			entries[i].Edited = true
+			entries[i].EditedAt = ev.At
+			if ev.Files != nil {
+				entries[i].Files = ev.Files
+			}
+		case KindMark, KindUnmark:
+			if ev.Mark != "" {
+				applyMark(&entries[i], ev)
+			}
+		}
+	}
+	if len(gone) > 0 {
+		entries = slices.DeleteFunc(entries, func(e Entry) bool {
+			_, del := gone[e.TS]
+			return del && e.Kind == KindMessage
+		})
 	}
 	for i := range entries {
 		entries[i].markers = nil
 	}
-	// The log is in arrival order; a redelivered event can arrive after
-	// later ones, so the timeline is put in the order things happened.
-	slices.SortStableFunc(entries, func(a, b Entry) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(entries, compareEntries)
 	return entries
+}
+
+// compareEntries orders entries by time; messages at the same instant (the
+// log keeps microseconds, older logs milliseconds) fall back to Slack's ts,
+// which orders them exactly.
+func compareEntries(a, b Entry) int {
+	if c := a.At.Compare(b.At); c != 0 {
+		return c
+	}
+	if a.TS != "" && b.TS != "" && len(a.TS) == len(b.TS) {
+		return strings.Compare(a.TS, b.TS)
+	}
+	return 0
 }
 
 func applyMark(e *Entry, ev Event) {

@@ -52,7 +52,7 @@ func BenchmarkAppend(b *testing.B) {
 func BenchmarkRawXADD(b *testing.B) {
 	c := redistest.Client(b)
 	ctx := context.Background()
-	values := []string{"kind", string(benchEvent.Kind), "at", fmt.Sprint(at.UnixMilli()), "actor", benchEvent.Actor,
+	values := []string{"kind", string(benchEvent.Kind), "at", fmt.Sprint(at.UnixMicro()), "actor", benchEvent.Actor,
 		"ts", benchEvent.TS, "text", benchEvent.Text}
 	b.SetParallelism(benchParallelism)
 	b.ReportAllocs()

@@ -121,7 +121,9 @@ func encodeEvent(ev incident.Event, ttl time.Duration, dedupe bool) ([]any, erro
 	}
 	put(fKind, string(ev.Kind))
 	if !ev.At.IsZero() {
-		args = append(args, fAt, strconv.FormatInt(ev.At.UnixMilli(), 10))
+		// Microseconds, Slack's own ts resolution: events a millisecond
+		// apart must keep their order in the timeline.
+		args = append(args, fAt, strconv.FormatInt(ev.At.UnixMicro(), 10))
 	}
 	put(fActor, ev.Actor)
 	put(fTS, ev.TS)
@@ -225,11 +227,11 @@ func decodeEntry(entry any) (incident.Event, error) {
 		case fKind:
 			ev.Kind = incident.Kind(v)
 		case fAt:
-			ms, err := strconv.ParseInt(v, 10, 64)
+			n, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
 				return ev, fmt.Errorf("bad at %q", v)
 			}
-			ev.At = time.UnixMilli(ms).UTC()
+			ev.At = atTime(n)
 		case fActor:
 			ev.Actor = v
 		case fTS:
@@ -262,4 +264,14 @@ func (s *Store) HasMessage(ctx context.Context, n int64, ts string) (bool, error
 		return false, fmt.Errorf("store: message %s on incident %d: %w", ts, n, err)
 	}
 	return ok, nil
+}
+
+// atTime reads the at field: unix microseconds, or milliseconds in logs
+// written before microseconds (any value below 1e14 is a millisecond count:
+// as microseconds it would be a date in 1973).
+func atTime(n int64) time.Time {
+	if n < 1e14 {
+		return time.UnixMilli(n).UTC()
+	}
+	return time.UnixMicro(n).UTC()
 }

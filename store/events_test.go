@@ -12,6 +12,7 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
 	"github.com/incidentbot/incidentbot/store"
+	"github.com/redis/go-redis/v9"
 )
 
 // at is a fixed time with millisecond precision, which the log keeps.
@@ -78,7 +79,7 @@ func TestStreamWireFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]any{"kind": "message", "at": fmt.Sprint(at.UnixMilli()), "actor": "U1", "ts": "1.2", "text": "hi", "files": `["a.txt"]`, "data": `{"k":"v"}`}
+	want := map[string]any{"kind": "message", "at": fmt.Sprint(at.UnixMicro()), "actor": "U1", "ts": "1.2", "text": "hi", "files": `["a.txt"]`, "data": `{"k":"v"}`}
 	if len(msgs) != 1 || !reflect.DeepEqual(msgs[0].Values, want) {
 		t.Errorf("stream entry = %+v, want fields %v", msgs, want)
 	}
@@ -297,5 +298,30 @@ func TestHasMessage(t *testing.T) {
 				t.Errorf("HasMessage(%d, %s) = %v, want %v", tt.n, tt.ts, got, tt.want)
 			}
 		})
+	}
+}
+
+// TestEventsReadMillisecondLogs reads logs written before at was kept in
+// microseconds.
+func TestEventsReadMillisecondLogs(t *testing.T) {
+	ctx := context.Background()
+	url := redistest.URL(t)
+	s, err := store.New(ctx, url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2025, 3, 14, 14, 48, 7, 123_000_000, time.UTC)
+	c := clientFor(t, url)
+	if err := c.XAdd(ctx, &redis.XAddArgs{Stream: "incident:{9}:events",
+		Values: []string{"kind", "message", "at", fmt.Sprint(at.UnixMilli()), "ts", "1.1", "text", "old"}}).Err(); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.Events(ctx, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 1 || !evs[0].At.Equal(at) {
+		t.Fatalf("events = %+v, want one at %s", evs, at)
 	}
 }
