@@ -131,7 +131,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if err != nil {
 		return nil, fmt.Errorf("SLACK_BOT_TOKEN was rejected by %s (auth.test: %w) — check the token and SLACK_API_URL", cfg.APIURL, err)
 	}
-	cfg.Handlers.BotUserID = who.UserID
+	cfg.Handlers.BotUserID, cfg.Handlers.BotID = who.UserID, who.BotID
 	b := &Bot{cfg: cfg, log: cfg.Logger, api: api, slack: NewAPI(api), connected: make(chan struct{}), metrics: newMetrics()}
 	for i := range cfg.Connections {
 		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(api)})
@@ -140,7 +140,6 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		Slack: b.slack, Store: cfg.Store, Drafter: cfg.Drafter, Pager: cfg.Pager,
 		Runbooks: cfg.Runbooks, Clock: cfg.Clock, Logger: cfg.Logger,
 	})
-	b.handler.SetBackground(b.goTracked)
 	return b, nil
 }
 
@@ -204,6 +203,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	b.workCtx = workCtx
+	b.handler.SetBackground(workCtx, b.goTracked)
 
 	srv, err := b.startHTTP(workCtx)
 	if err != nil {
@@ -242,6 +242,12 @@ func (b *Bot) Run(ctx context.Context) error {
 	for _, ch := range b.shards {
 		close(ch)
 	}
+	if srv != nil {
+		// Stop taking webhooks first; Shutdown lets in-flight ones finish.
+		shutCtx, cancel := context.WithTimeout(context.Background(), b.cfg.DrainTimeout/2)
+		srv.Shutdown(shutCtx)
+		cancel()
+	}
 	drained := make(chan struct{})
 	go func() {
 		shardsDone.Wait()
@@ -259,11 +265,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	if sched != nil {
 		<-sched.Stop().Done()
-	}
-	if srv != nil {
-		shutCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		srv.Shutdown(shutCtx)
 	}
 	sockets.Wait()
 	b.log.Info("stopped")
@@ -344,7 +345,15 @@ func (b *Bot) route(c *conn, evt socketmode.Event) {
 		c.up.Store(false)
 		b.log.Info("Slack asked to reconnect", "conn", c.id, "data", evt.Data)
 	case socketmode.EventTypeEventsAPI:
-		b.shard(evt) <- item{c, evt}
+		// Never block routing on a busy shard (a slow Redis, a flood in one
+		// channel): commands and clicks must still be acked within 3 s. An
+		// event that finds its shard full stays unacked; Slack redelivers it.
+		select {
+		case b.shard(evt) <- item{c, evt}:
+		default:
+			b.metrics.events.WithLabelValues("queue", "full").Inc()
+			b.log.Warn("event queue full; leaving the event unacked for Slack to redeliver")
+		}
 	case socketmode.EventTypeSlashCommand:
 		b.handleSlash(c, evt)
 	case socketmode.EventTypeInteractive:

@@ -16,6 +16,10 @@ import (
 // and Slack redelivers it.
 const eventTimeout = 10 * time.Second
 
+// ackTimeout bounds sending an ack: a dead connection must not block
+// routing (Slack's own limit is 3 s).
+const ackTimeout = 2 * time.Second
+
 // interactionTimeout bounds the work after acking a command or click.
 const interactionTimeout = 2 * time.Minute
 
@@ -76,8 +80,12 @@ func (b *Bot) dispatchEvent(ctx context.Context, eventID string, data any) (kind
 				if e.Message == nil {
 					return nil
 				}
+				prev := ""
+				if e.PreviousMessage != nil {
+					prev = e.PreviousMessage.Text
+				}
 				return h.Edit(ctx, handlers.EditEvent{EventID: eventID, ChannelID: e.Channel, UserID: e.Message.User,
-					BotID: e.Message.BotID, TS: e.Message.Timestamp, Text: e.Message.Text,
+					BotID: e.Message.BotID, TS: e.Message.Timestamp, Text: e.Message.Text, PreviousText: prev,
 					Files: fileNames(e.Message.Files), At: eventTime(e.EventTimeStamp)})
 			case "message_deleted":
 				kind = "delete"
@@ -130,7 +138,9 @@ func (b *Bot) handleSlash(c *conn, evt socketmode.Event) {
 	if text := handlers.AckText(sc); text != "" {
 		payload = map[string]string{"response_type": "ephemeral", "text": text}
 	}
-	if err := c.sm.Ack(*evt.Request, payload); err != nil {
+	actx, cancel := context.WithTimeout(b.workCtx, ackTimeout)
+	defer cancel()
+	if err := c.sm.AckCtx(actx, evt.Request.EnvelopeID, payload); err != nil {
 		b.log.Warn("ack slash command", "err", err)
 	}
 	b.metrics.ackLatency.WithLabelValues("command").Observe(time.Since(start).Seconds())
@@ -168,9 +178,16 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 	if !ok || evt.Request == nil {
 		return
 	}
+	ack := func(payload any) {
+		ctx, cancel := context.WithTimeout(b.workCtx, ackTimeout)
+		defer cancel()
+		if err := c.sm.AckCtx(ctx, evt.Request.EnvelopeID, payload); err != nil {
+			b.log.Warn("ack interaction", "err", err)
+		}
+	}
 	switch cb.Type {
 	case slack.InteractionTypeBlockActions:
-		c.sm.Ack(*evt.Request)
+		ack(nil)
 		r := urlResponder{url: cb.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
 		for _, act := range cb.ActionCallback.BlockActions {
 			a := handlers.BlockAction{UserID: cb.User.ID, ChannelID: cb.Channel.ID, MessageTS: cb.Container.MessageTs,
@@ -184,23 +201,22 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 	case slack.InteractionTypeViewSubmission:
 		v := handlers.ViewSubmission{UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
 			PrivateMetadata: cb.View.PrivateMetadata, Values: viewValues(cb.View.State)}
-		if errs := b.handler.ValidateView(v); len(errs) > 0 {
-			c.sm.Ack(*evt.Request, slack.NewErrorsViewSubmissionResponse(errs))
+		vctx, cancel := context.WithTimeout(b.workCtx, ackTimeout)
+		errs := b.handler.ValidateView(vctx, v)
+		cancel()
+		if len(errs) > 0 {
+			ack(slack.NewErrorsViewSubmissionResponse(errs))
 			return
 		}
-		c.sm.Ack(*evt.Request)
-		channel := ""
-		if v.CallbackID == handlers.DeclareCallbackID {
-			channel = v.PrivateMetadata
-		}
-		r := ephemeralResponder{api: b.slack, channel: channel, user: v.UserID}
+		ack(nil)
+		r := ephemeralResponder{api: b.slack, channel: handlers.ViewChannel(v), user: v.UserID}
 		b.goTracked(func() {
 			ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 			defer cancel()
 			b.handler.SubmitView(ctx, v, r)
 		})
 	default:
-		c.sm.Ack(*evt.Request)
+		ack(nil)
 	}
 }
 

@@ -158,6 +158,7 @@ func TestEditAndRejectDrafts(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.waitFor("edited text published", func() bool { return strings.Contains(h.channelText(announce), "We are adding an index") })
+	h.waitFor("draft marked approved", func() bool { return countButtons(h, ch.ID, handlers.ActionApprove) == 0 })
 	var editEv incident.Event
 	for _, ev := range h.events(ch.ID) {
 		if ev.Kind == incident.KindDraftEdited {
@@ -233,9 +234,7 @@ func TestConcurrentApprovalsPublishOnce(t *testing.T) {
 	if n := h.countMessages(announce, "Status update — INC-1"); n != 1 {
 		t.Errorf("published %d times, want exactly once", n)
 	}
-	if k := kindsOf(h.events(ch.ID)); k[incident.KindDraftApproved] != 1 {
-		t.Errorf("approvals on the log = %d", k[incident.KindDraftApproved])
-	}
+	h.waitFor("one approval on the log", func() bool { return kindsOf(h.events(ch.ID))[incident.KindDraftApproved] == 1 })
 }
 
 func TestTheBotCannotApprove(t *testing.T) {
@@ -307,6 +306,7 @@ func TestPostmortemApprovalUploadsFileAndTracksActionItems(t *testing.T) {
 		t.Errorf("file %s:\n%s", f.Name, f.Content)
 	}
 	h.waitFor("postmortem recorded", func() bool { return h.incident(ch.ID).PostmortemID == id })
+	h.waitFor("action items tracked", func() bool { return len(incident.ActionItems(h.events(ch.ID))) == 2 })
 
 	h.command(ali, ch.ID, "actions")
 	h.waitReply(ali, "Add a canary for gateway config")

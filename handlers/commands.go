@@ -108,9 +108,4 @@ func helpText() string {
 	return b.String()
 }
 
-// escape makes text safe in Slack mrkdwn, where <...> is a link or mention.
-func escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 func truncateRunes(s string, n int) string { return incident.Truncate(s, n) }

@@ -22,7 +22,9 @@ const (
 )
 
 func (h *Handler) declareCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
-	d, ok := incident.ParseDeclare(args)
+	// Slash-command text arrives in Slack's escaped form; titles are kept as
+	// plain text and escaped wherever they are rendered.
+	d, ok := incident.ParseDeclare(PlainText(args))
 	if !ok {
 		if c.TriggerID == "" {
 			return incident.Errorf(incident.EInvalid, "Give the incident a title, for example `/incident declare P1 checkout returns 500`.")
@@ -199,19 +201,38 @@ func (v ViewSubmission) value(block string) string {
 
 // ValidateView checks a submission before it is acknowledged; the errors it
 // returns (block_id -> message) go back in the ack's response_action so the
-// person can fix the field in place.
-func (h *Handler) ValidateView(v ViewSubmission) map[string]string {
+// person can fix the field in place, and nothing they typed is lost.
+func (h *Handler) ValidateView(ctx context.Context, v ViewSubmission) map[string]string {
 	switch v.CallbackID {
 	case DeclareCallbackID:
 		if incident.CleanText(v.value(blockTitle)) == "" {
 			return map[string]string{blockTitle: "Give the incident a short title, like “checkout returns 500”."}
 		}
 	case EditCallbackID:
+		field := blockDraftText + "_0"
 		if strings.TrimSpace(v.editedText()) == "" {
-			return map[string]string{blockDraftText + "_0": "The text can't be empty. Reject the draft instead if you don't want to publish it."}
+			return map[string]string{field: "The text can't be empty. Reject the draft instead if you don't want to publish it."}
+		}
+		id, _, _ := strings.Cut(v.PrivateMetadata, " ")
+		d, err := h.store.Draft(ctx, id)
+		if err == nil && d.State != incident.DraftPending {
+			return map[string]string{field: fmt.Sprintf("This draft was already %s by someone else, so your edit was not published. Copy your text before closing.", d.State)}
 		}
 	}
 	return nil
+}
+
+// ViewChannel is the channel to answer a modal's submitter in: the channel
+// the modal was opened from.
+func ViewChannel(v ViewSubmission) string {
+	switch v.CallbackID {
+	case DeclareCallbackID:
+		return v.PrivateMetadata
+	case EditCallbackID:
+		_, ref, _ := strings.Cut(v.PrivateMetadata, " ")
+		return parseMsgRef(ref).channel
+	}
+	return ""
 }
 
 // SubmitView carries out a validated submission. Call it after acknowledging.

@@ -171,7 +171,7 @@ func draftMessage(d incident.Draft, inc incident.Incident, withButtons bool) Mes
 		}
 	}
 	blocks := []slack.Block{section(incident.Truncate(head, maxSectionText))}
-	body := sections(Mrkdwn(d.Text))
+	body := sections(safe(Mrkdwn(d.Text)))
 	if len(body) > maxBlocks-6 {
 		body = append(body[:maxBlocks-7], contextBlock("…the draft continues; the full text is kept and published in full when approved."))
 	}
@@ -265,8 +265,6 @@ func alreadyDecided(d incident.Draft) error {
 	return incident.Errorf(incident.EConflict, "This draft was already %s by %s.", d.State, user(d.DecidedBy))
 }
 
-// approve publishes a draft, exactly once however many people click at once:
-// the state change in the store is atomic and only its winner publishes.
 // msgRef locates the draft message a decision came from.
 type msgRef struct{ channel, ts string }
 
@@ -277,6 +275,9 @@ func parseMsgRef(s string) msgRef {
 	return msgRef{ch, ts}
 }
 
+// approve publishes a draft, exactly once however many people click at once:
+// the state change in the store is atomic and only its winner publishes. If
+// publishing fails the draft is reopened, so someone can approve it again.
 func (h *Handler) approve(ctx context.Context, id, userID, editedText string, edited bool, where msgRef) error {
 	d, inc, err := h.loadPending(ctx, id, userID)
 	if err != nil {
@@ -298,7 +299,18 @@ func (h *Handler) approve(ctx context.Context, id, userID, editedText string, ed
 		}
 		return alreadyDecided(d)
 	}
+	pending := d
 	d.State, d.DecidedBy, d.DecidedAt, d.FinalText = incident.DraftApproved, userID, now, final
+	if err := h.publish(ctx, d, inc); err != nil {
+		if rerr := h.store.SaveDraft(context.WithoutCancel(ctx), pending); rerr != nil {
+			h.log.Error("reopen draft after failed publish", "draft", id, "err", rerr)
+		}
+		if incident.ErrorCode(err) != incident.EInternal {
+			return err
+		}
+		h.log.Error("publish draft", "draft", id, "incident", inc.ID(), "err", err)
+		return incident.Errorf(incident.EUnavailable, "I couldn't publish the %s just now, so the draft is still open. Please click Approve again in a moment.", kindLabel(d.Kind))
+	}
 	if edited {
 		ratio := ChangeRatio(d.Text, final)
 		h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftEdited, Actor: userID, At: now, Text: final,
@@ -306,52 +318,75 @@ func (h *Handler) approve(ctx context.Context, id, userID, editedText string, ed
 	}
 	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindDraftApproved, Actor: userID, At: now, Text: final,
 		Data: map[string]string{"draft": id, "kind": string(d.Kind), "edited": strconv.FormatBool(edited), "source": d.Source}})
+	if d.Kind == incident.DraftPostmortem {
+		for i, it := range d.ActionItems {
+			if it.ID == "" {
+				it.ID = strconv.Itoa(i + 1)
+			}
+			h.recordQuietly(ctx, inc, incident.ActionItemEvent(incident.ActionAdd, it, userID, now))
+		}
+		if len(d.ActionItems) > 0 {
+			h.post(ctx, inc.ChannelID, fmt.Sprintf(":clipboard: %d action item(s) are now tracked: `/incident actions` lists them.", len(d.ActionItems)))
+		}
+	}
 	h.markDecided(ctx, d, inc, where, fmt.Sprintf(":white_check_mark: Approved by %s", user(userID)))
-	return h.publish(ctx, d, inc)
+	return nil
 }
 
-// publish sends an approved draft where it belongs.
+// publish sends an approved draft where it belongs. It fails only when
+// nothing was published; what follows a successful post is logged.
 func (h *Handler) publish(ctx context.Context, d incident.Draft, inc incident.Incident) error {
 	switch d.Kind {
 	case incident.DraftUpdate:
-		text := fmt.Sprintf(":mega: *Status update — %s* (%s, %s)\n%s", inc.ID(), inc.Severity, inc.Status, Mrkdwn(d.FinalText))
+		text := fmt.Sprintf(":mega: *Status update — %s* (%s, %s)\n%s", inc.ID(), inc.Severity, inc.Status, safe(Mrkdwn(d.FinalText)))
 		if _, err := h.slack.Post(ctx, inc.ChannelID, textMessage(text)); err != nil {
 			return fmt.Errorf("publish update of %s: %w", inc.ID(), err)
 		}
 		h.announce(ctx, textMessage(text+fmt.Sprintf("\n<#%s>", inc.ChannelID)))
-		return h.withIncident(ctx, inc.Number, func() error {
+		// The reminder cadence restarts from this update.
+		if err := h.withIncident(ctx, inc.Number, func() error {
 			cur, err := h.store.Incident(ctx, inc.Number)
 			if err != nil {
 				return err
 			}
 			cur.LastUpdateAt = d.DecidedAt
 			return h.store.SaveIncident(ctx, cur)
-		})
+		}); err != nil {
+			h.log.Error("record last update time", "incident", inc.ID(), "err", err)
+		}
+		return nil
 	case incident.DraftPostmortem:
+		// Claim the incident's one postmortem before uploading, so two
+		// approved drafts can never both be published.
+		if err := h.setPostmortem(ctx, inc.Number, "", d.ID); err != nil {
+			return err
+		}
 		name := inc.ID() + "-postmortem.md"
 		if err := h.slack.Upload(ctx, inc.ChannelID, name, inc.ID()+" postmortem", d.FinalText); err != nil {
+			if uerr := h.setPostmortem(context.WithoutCancel(ctx), inc.Number, d.ID, ""); uerr != nil {
+				h.log.Error("release postmortem claim", "incident", inc.ID(), "err", uerr)
+			}
 			return fmt.Errorf("upload postmortem of %s: %w", inc.ID(), err)
 		}
-		for i, it := range d.ActionItems {
-			if it.ID == "" {
-				it.ID = strconv.Itoa(i + 1)
-			}
-			h.recordQuietly(ctx, inc, incident.ActionItemEvent(incident.ActionAdd, it, d.DecidedBy, d.DecidedAt))
-		}
-		if len(d.ActionItems) > 0 {
-			h.post(ctx, inc.ChannelID, fmt.Sprintf(":clipboard: %d action item(s) are now tracked: `/incident actions` lists them.", len(d.ActionItems)))
-		}
-		h.announce(ctx, textMessage(fmt.Sprintf(":page_facing_up: The postmortem for *%s* (%s) is published in <#%s>.", inc.ID(), inc.Title, inc.ChannelID)))
-		return h.withIncident(ctx, inc.Number, func() error {
-			cur, err := h.store.Incident(ctx, inc.Number)
-			if err != nil {
-				return err
-			}
-			cur.PostmortemID = d.ID
-			return h.store.SaveIncident(ctx, cur)
-		})
+		h.announce(ctx, textMessage(fmt.Sprintf(":page_facing_up: The postmortem for *%s* (%s) is published in <#%s>.", inc.ID(), escape(inc.Title), inc.ChannelID)))
 	}
 	return nil
+}
+
+// setPostmortem moves incident n's postmortem id from "from" to "to" under
+// the incident lock, refusing when another postmortem holds the slot.
+func (h *Handler) setPostmortem(ctx context.Context, n int64, from, to string) error {
+	return h.withIncident(ctx, n, func() error {
+		cur, err := h.store.Incident(ctx, n)
+		if err != nil {
+			return err
+		}
+		if cur.PostmortemID != from && cur.PostmortemID != to {
+			return incident.Errorf(incident.EConflict, "%s already has an approved postmortem; this draft was not published.", cur.ID())
+		}
+		cur.PostmortemID = to
+		return h.store.SaveIncident(ctx, cur)
+	})
 }
 
 func (h *Handler) reject(ctx context.Context, id, userID string, where msgRef) error {
@@ -393,7 +428,7 @@ func (h *Handler) openEdit(ctx context.Context, a BlockAction) error {
 	if err != nil {
 		return err
 	}
-	parts := splitText(d.Text, maxSectionText)
+	parts := cutText(d.Text, maxSectionText)
 	var blocks []slack.Block
 	for i, part := range parts {
 		in := slack.NewPlainTextInputBlockElement(nil, fmt.Sprintf("%s_%d", blockDraftText, i))
@@ -426,11 +461,11 @@ func (v ViewSubmission) editedText() string {
 		if !ok {
 			break
 		}
-		if s := strings.TrimRight(vals[id], " \n"); s != "" {
-			parts = append(parts, s)
-		}
+		parts = append(parts, vals[id])
 	}
-	return strings.Join(parts, "\n")
+	// The parts were cut without dropping a character, so they join back
+	// exactly.
+	return strings.TrimSpace(strings.Join(parts, ""))
 }
 
 func (h *Handler) submitEdit(ctx context.Context, v ViewSubmission) error {
@@ -463,7 +498,7 @@ func actionsMessage(inc incident.Incident, items []incident.ActionItem) Message 
 			blocks = append(blocks, contextBlock("…more items than fit here; see the postmortem file."))
 			break
 		}
-		line := fmt.Sprintf("%s %s", map[bool]string{true: ":white_check_mark:", false: ":white_large_square:"}[it.Done], it.Text)
+		line := fmt.Sprintf("%s %s", map[bool]string{true: ":white_check_mark:", false: ":white_large_square:"}[it.Done], safe(it.Text))
 		if it.Owner != "" {
 			line += " — owner " + ownerText(it.Owner)
 		}

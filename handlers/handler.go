@@ -20,6 +20,9 @@ type Config struct {
 	// BotUserID is the bot's own Slack user, whose messages are not recorded
 	// as conversation and who may never approve a draft.
 	BotUserID string
+	// BotID is the bot's own bot_id: its messages carry it. Messages from
+	// other bots (alerting tools, workflows) are conversation and recorded.
+	BotID string
 	// Marks maps reaction names to the marks they set.
 	Marks map[string]incident.Mark
 	// UpdateCadence is how often an approved status update is due, per
@@ -65,8 +68,10 @@ type Handler struct {
 	clock    Clock
 	log      *slog.Logger
 	// bg runs work that outlives the interaction that started it (paging
-	// with retries); the bot drains it on shutdown.
-	bg func(func())
+	// with retries); the bot drains it on shutdown. bgCtx is its parent,
+	// cancelled when the drain overruns.
+	bg    func(func())
+	bgCtx context.Context
 	// channels caches channel ID -> incident number. The mapping never
 	// changes once made, so every replica may cache it forever; this saves a
 	// Redis round trip on every recorded message. Channels that are not
@@ -97,13 +102,14 @@ func New(cfg Config, d Deps) *Handler {
 	return &Handler{
 		cfg: cfg, slack: d.Slack, store: d.Store, drafter: d.Drafter, pager: d.Pager,
 		runbooks: d.Runbooks, clock: d.Clock, log: d.Logger,
-		bg: func(f func()) { go f() },
+		bg: func(f func()) { go f() }, bgCtx: context.Background(),
 	}
 }
 
-// SetBackground sets how the Handler starts background work; the bot passes
-// a function that tracks it in a WaitGroup so shutdown can drain it.
-func (h *Handler) SetBackground(run func(func())) { h.bg = run }
+// SetBackground sets how the Handler starts background work and the context
+// that work runs under; the bot tracks it in a WaitGroup so shutdown can
+// drain it, and cancels ctx if draining takes too long.
+func (h *Handler) SetBackground(ctx context.Context, run func(func())) { h.bgCtx, h.bg = ctx, run }
 
 type systemClock struct{}
 
@@ -188,7 +194,9 @@ func (h *Handler) withIncident(ctx context.Context, n int64, f func() error) err
 	name := fmt.Sprintf("incident:%d", n)
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		ok, err := h.store.Lock(ctx, name, 10*time.Second)
+		// The TTL only matters if this replica dies holding the lock; it is
+	// generous because the work under it may wait out Slack rate limits.
+	ok, err := h.store.Lock(ctx, name, 2*time.Minute)
 		if err != nil {
 			return fmt.Errorf("lock incident %d: %w", n, err)
 		}

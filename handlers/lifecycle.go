@@ -44,7 +44,7 @@ func (h *Handler) statusCommand(ctx context.Context, c SlashCommand, args string
 		h.post(ctx, inc.ChannelID, fmt.Sprintf("%s Status changed from *%s* to *%s* by %s.", statusEmoji[to], from, to, user(c.UserID)))
 		h.refreshHeader(ctx, inc)
 		if from == incident.Resolved {
-			h.announce(ctx, textMessage(fmt.Sprintf(":arrows_counterclockwise: *%s reopened*: %s — <#%s>", inc.ID(), inc.Title, inc.ChannelID)))
+			h.announce(ctx, textMessage(fmt.Sprintf(":arrows_counterclockwise: *%s reopened*: %s — <#%s>", inc.ID(), escape(inc.Title), inc.ChannelID)))
 		}
 		return nil
 	})
@@ -83,7 +83,7 @@ func (h *Handler) severityCommand(ctx context.Context, c SlashCommand, args stri
 		h.post(ctx, inc.ChannelID, fmt.Sprintf("%s Severity %s from *%s* to *%s* by %s.", severityEmoji[to], verb, from, to, user(c.UserID)))
 		h.refreshHeader(ctx, inc)
 		if to < from {
-			h.announce(ctx, textMessage(fmt.Sprintf("%s *%s raised to %s*: %s — <#%s>", severityEmoji[to], inc.ID(), to, inc.Title, inc.ChannelID)))
+			h.announce(ctx, textMessage(fmt.Sprintf("%s *%s raised to %s*: %s — <#%s>", severityEmoji[to], inc.ID(), to, escape(inc.Title), inc.ChannelID)))
 			if inc.Active() && h.pager != nil && h.pager.Pages(to) && !h.pager.Pages(from) {
 				h.pageInBackground(ctx, inc, "", c.UserID)
 			}
@@ -169,7 +169,7 @@ func (h *Handler) resolveCommand(ctx context.Context, c SlashCommand, _ string, 
 		}
 		h.post(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), user(c.UserID), dur))
 		h.refreshHeader(ctx, inc)
-		h.announce(ctx, textMessage(fmt.Sprintf(":white_check_mark: *%s resolved* after %s: %s — <#%s>", inc.ID(), dur, inc.Title, inc.ChannelID)))
+		h.announce(ctx, textMessage(fmt.Sprintf(":white_check_mark: *%s resolved* after %s: %s — <#%s>", inc.ID(), dur, escape(inc.Title), inc.ChannelID)))
 		h.resolvePages(ctx, inc, c.UserID)
 		return nil
 	})

@@ -34,10 +34,9 @@ func (h *Handler) pageOnDeclare(ctx context.Context, inc incident.Incident) {
 
 // pageInBackground triggers a page with retries, off the interaction's path,
 // and reports the outcome in the channel and on the log.
-func (h *Handler) pageInBackground(ctx context.Context, inc incident.Incident, service, by string) {
-	ctx = context.WithoutCancel(ctx)
+func (h *Handler) pageInBackground(_ context.Context, inc incident.Incident, service, by string) {
 	h.bg(func() {
-		ctx, cancel := context.WithTimeoutCause(ctx, pageTimeout, fmt.Errorf("paging gave up after %s", pageTimeout))
+		ctx, cancel := context.WithTimeoutCause(h.bgCtx, pageTimeout, fmt.Errorf("paging gave up after %s", pageTimeout))
 		defer cancel()
 		if _, err := h.page(ctx, inc, service, by); err != nil {
 			h.log.Error("page", "incident", inc.ID(), "service", service, "err", err)
@@ -59,7 +58,10 @@ func (h *Handler) page(ctx context.Context, inc incident.Incident, service, by s
 		label = "default service"
 	}
 	if err != nil {
-		rctx := context.WithoutCancel(ctx)
+		// The page's own context may have run out; telling the channel gets
+		// a short one of its own.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		defer cancel()
 		h.recordQuietly(rctx, inc, incident.Event{Kind: incident.KindPageFailed, Actor: by,
 			Text: incident.ErrorMessage(err), Data: map[string]string{"service": service}})
 		if incident.ErrorCode(err) == incident.EInvalid {
@@ -122,9 +124,8 @@ func (h *Handler) resolvePages(ctx context.Context, inc incident.Incident, by st
 	if len(services) == 0 {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
 	h.bg(func() {
-		ctx, cancel := context.WithTimeout(ctx, pageTimeout)
+		ctx, cancel := context.WithTimeout(h.bgCtx, pageTimeout)
 		defer cancel()
 		if err := h.pager.Resolve(ctx, inc, services); err != nil {
 			h.log.Error("resolve pages", "incident", inc.ID(), "err", err)
@@ -151,9 +152,9 @@ func (h *Handler) oncallCommand(ctx context.Context, _ SlashCommand, args string
 	var b strings.Builder
 	b.WriteString("*On call now*\n")
 	for _, p := range people {
-		name := p.Name
+		name := escape(p.Name)
 		if p.URL != "" {
-			name = fmt.Sprintf("<%s|%s>", p.URL, p.Name)
+			name = fmt.Sprintf("<%s|%s>", p.URL, escape(p.Name))
 		}
 		via := p.Schedule
 		if via == "" {
@@ -278,7 +279,7 @@ func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
 	data := map[string]string{"external_id": a.ExternalID, "by": a.Actor}
 	line := fmt.Sprintf(":pager: PagerDuty incident %s %s", a.ExternalID, verb)
 	if a.Actor != "" {
-		line += " by " + a.Actor
+		line += " by " + escape(a.Actor)
 	}
 	if kind == incident.KindPageAck {
 		tta := incident.FormatDuration(at.Sub(inc.DeclaredAt))

@@ -32,7 +32,9 @@ type EditEvent struct {
 	TS        string // the edited message's ts
 	Text      string
 	Files     []string
-	At        time.Time
+	// PreviousText is the text before the change, when Slack sends it.
+	PreviousText string
+	At           time.Time
 }
 
 // DeleteEvent is a message_deleted event.
@@ -56,7 +58,8 @@ type ReactionEvent struct {
 
 // conversational lists the message subtypes that are people talking; joins,
 // leaves, topic changes and the like are not conversation.
-var conversational = map[string]bool{"": true, "thread_broadcast": true, "file_share": true, "me_message": true}
+// bot_message is another integration posting (an alert from a webhook).
+var conversational = map[string]bool{"": true, "thread_broadcast": true, "file_share": true, "me_message": true, "bot_message": true}
 
 // messageKey dedupes a message by its ts: a message has one ts whichever way
 // it reached us (an event, a redelivery, or a fetch for a reaction).
@@ -80,7 +83,11 @@ func (h *Handler) Message(ctx context.Context, m MessageEvent) error {
 	if err != nil || !ok {
 		return wrapLookup(err, m.ChannelID)
 	}
-	ev := incident.Event{Kind: incident.KindMessage, At: orNow(m.At, h), Actor: m.UserID,
+	actor := m.UserID
+	if actor == "" {
+		actor = m.BotID // an integration's message: its bot id stands in
+	}
+	ev := incident.Event{Kind: incident.KindMessage, At: orNow(m.At, h), Actor: actor,
 		TS: m.TS, ThreadTS: threadOf(m.ThreadTS, m.TS), Text: m.Text, Files: m.Files}
 	if _, _, err := h.store.Append(ctx, n, messageKey(m.TS), ev); err != nil {
 		return fmt.Errorf("record message %s in incident %d: %w", m.TS, n, err)
@@ -91,6 +98,11 @@ func (h *Handler) Message(ctx context.Context, m MessageEvent) error {
 // Edit records a message edit as a new event; the original stays on the log.
 func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
 	if h.fromBot(e.UserID, e.BotID) || e.TS == "" {
+		return nil
+	}
+	// Slack also sends message_changed when it unfurls a link: same text,
+	// no edit. Recording it would mark the message "(edited)".
+	if e.PreviousText != "" && e.PreviousText == e.Text {
 		return nil
 	}
 	n, ok, err := h.channelIncident(ctx, e.ChannelID)
@@ -179,14 +191,19 @@ func (h *Handler) backfill(ctx context.Context, n int64, channelID, ts string) (
 		ev.At = h.now()
 	}
 	ev.Data = map[string]string{"backfilled": "true"}
-	if _, _, err := h.store.Append(ctx, n, messageKey(ts), ev); err != nil {
+	// A key of its own: if the message's own event is merely late (it came
+	// on another connection), it is still recorded when it arrives, so the
+	// log keeps the text as first posted; the fold shows the message once.
+	if _, _, err := h.store.Append(ctx, n, "fetch:"+ts, ev); err != nil {
 		return false, fmt.Errorf("record fetched message %s in incident %d: %w", ts, n, err)
 	}
 	return true, nil
 }
 
+// fromBot reports whether a message is the bot's own. Other bots' messages
+// (an alert posted by a monitoring tool) are part of the record.
 func (h *Handler) fromBot(userID, botID string) bool {
-	return botID != "" || (userID != "" && userID == h.cfg.BotUserID)
+	return (botID != "" && botID == h.cfg.BotID) || (userID != "" && userID == h.cfg.BotUserID)
 }
 
 // threadOf keeps a thread ts only for replies: Slack sets thread_ts on a

@@ -67,6 +67,25 @@ func splitText(text string, max int) []string {
 	return out
 }
 
+// cutText cuts text into pieces of at most max runes that join back to
+// exactly text, cutting after a newline or space where it can.
+func cutText(text string, max int) []string {
+	var out []string
+	for utf8.RuneCountInString(text) > max {
+		cut := string([]rune(text)[:max])
+		i := strings.LastIndexByte(cut, '\n') + 1
+		if i < len(cut)/2 {
+			i = strings.LastIndexByte(cut, ' ') + 1
+		}
+		if i < len(cut)/2 {
+			i = len(cut)
+		}
+		out = append(out, text[:i])
+		text = text[i:]
+	}
+	return append(out, text)
+}
+
 // fits reports whether blocks can go in one message.
 func fits(blocks []slack.Block) bool { return len(blocks) <= maxBlocks }
 
@@ -80,6 +99,9 @@ func when(t time.Time) string {
 func user(id string) string {
 	if id == "" {
 		return "incidentbot"
+	}
+	if strings.HasPrefix(id, "B") {
+		return "an integration (" + id + ")" // bot ids cannot be mentioned
 	}
 	return "<@" + id + ">"
 }
@@ -118,7 +140,7 @@ func headerMessage(inc incident.Incident) Message {
 		slack.NewSectionBlock(nil, fields, nil),
 	}
 	if inc.Description != "" {
-		blocks = append(blocks, section(incident.Truncate(inc.Description, maxSectionText)))
+		blocks = append(blocks, section(incident.Truncate(escape(inc.Description), maxSectionText)))
 	}
 	if inc.ExternalURL != "" {
 		blocks = append(blocks, contextBlock(fmt.Sprintf(":pager: <%s|Paging-system incident %s>", inc.ExternalURL, inc.ExternalID)))
@@ -127,7 +149,7 @@ func headerMessage(inc incident.Incident) Message {
 		var b strings.Builder
 		b.WriteString(":books: *Suggested runbooks* (`/incident runbook <keywords>` for more)")
 		for _, rb := range inc.Runbooks {
-			b.WriteString("\n• " + rb)
+			b.WriteString("\n• " + escape(rb))
 		}
 		blocks = append(blocks, section(incident.Truncate(b.String(), maxSectionText)))
 	}
@@ -137,7 +159,7 @@ func headerMessage(inc incident.Incident) Message {
 
 func announceDeclared(inc incident.Incident) Message {
 	text := fmt.Sprintf("%s *%s declared* (%s): %s\nJoin <#%s> · declared by %s",
-		severityEmoji[inc.Severity], inc.ID(), inc.Severity, inc.Title, inc.ChannelID, user(inc.DeclaredBy))
+		severityEmoji[inc.Severity], inc.ID(), inc.Severity, escape(inc.Title), inc.ChannelID, user(inc.DeclaredBy))
 	return Message{Text: incident.Truncate(text, maxFallback), Blocks: []slack.Block{section(incident.Truncate(text, maxSectionText))}}
 }
 

@@ -58,8 +58,8 @@ func runbookMessage(query string, hits []incident.RunbookHit, share bool) Messag
 	perHit := (maxBlocks - 2) / max(len(hits), 1)
 	for _, hit := range hits {
 		blocks = append(blocks, slack.NewDividerBlock(),
-			contextBlock(fmt.Sprintf("*%s* · `%s`", hit.Path, hit.File)))
-		body := sections(Mrkdwn(hit.Text))
+			contextBlock(fmt.Sprintf("*%s* · `%s`", escape(hit.Path), escape(hit.File))))
+		body := sections(runbookMrkdwn(hit.Text))
 		if len(body) > perHit-3 {
 			body = body[:max(perHit-3, 1)]
 		}
@@ -95,7 +95,7 @@ func (h *Handler) shareRunbook(ctx context.Context, a BlockAction, r Responder) 
 	if err != nil {
 		return err
 	}
-	msg := textMessage(fmt.Sprintf(":books: %s shared *%s* (`%s`)\n%s", user(a.UserID), hit.Path, hit.File, Mrkdwn(hit.Text)))
+	msg := textMessage(fmt.Sprintf(":books: %s shared *%s* (`%s`)\n%s", user(a.UserID), escape(hit.Path), escape(hit.File), runbookMrkdwn(hit.Text)))
 	if !fits(msg.Blocks) {
 		msg.Blocks = append(msg.Blocks[:maxBlocks-1], contextBlock("…the section continues in "+hit.File))
 	}

@@ -49,3 +49,63 @@ func ChangeRatio(before, after string) float64 {
 	}
 	return float64(prev[len(b)]) / float64(max(len(a), len(b)))
 }
+
+// escape makes plain text safe in Slack mrkdwn, where <...> is a link, a
+// mention or a broadcast: a title such as "<!here> db down" must not ping.
+func escape(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+var (
+	broadcast = regexp.MustCompile(`<!(channel|here|everyone)(\|[^>]*)?>`)
+	subteam   = regexp.MustCompile(`<!subteam\^[A-Za-z0-9]+(?:\|@?([^>]*))?>`)
+)
+
+// safe neutralises broadcasts in text that is already mrkdwn (Slack message
+// text, model output): <!here>, <!channel>, <!everyone> and user-group
+// mentions become plain words, so republishing a draft or a timeline never
+// pings a whole channel or team.
+func safe(s string) string {
+	s = broadcast.ReplaceAllString(s, "@$1")
+	return subteam.ReplaceAllString(s, "@$1")
+}
+
+var slackMarkup = regexp.MustCompile(`<([@#!]?)([^<>|]*)(?:\|([^<>]*))?>`)
+
+// PlainText turns Slack's escaped message format into plain text: mentions
+// and links become their labels, and &lt; &gt; &amp; their characters.
+func PlainText(s string) string {
+	s = slackMarkup.ReplaceAllStringFunc(s, func(m string) string {
+		g := slackMarkup.FindStringSubmatch(m)
+		sigil, target, label := g[1], g[2], g[3]
+		switch sigil {
+		case "@":
+			if label != "" {
+				return "@" + label
+			}
+			return "@" + target
+		case "#":
+			if label != "" {
+				return "#" + label
+			}
+			return "#" + target
+		case "!":
+			if strings.HasPrefix(target, "subteam^") {
+				if label != "" {
+					return "@" + strings.TrimPrefix(label, "@")
+				}
+				return "@team"
+			}
+			return "@" + target
+		}
+		if label != "" {
+			return label
+		}
+		return target
+	})
+	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
+}
+
+// runbookMrkdwn renders a runbook section's Markdown for Slack: its text is
+// escaped first, since runbooks are full of "<" and "&" in commands.
+func runbookMrkdwn(md string) string { return safe(Mrkdwn(escape(md))) }

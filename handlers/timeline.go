@@ -55,7 +55,7 @@ func timeFormat(entries []incident.Entry) string {
 // TimelineMrkdwn renders the timeline for Slack.
 func TimelineMrkdwn(inc incident.Incident, entries []incident.Entry) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "*%s timeline* — %s (%s, %s)\n", inc.ID(), inc.Title, inc.Severity, inc.Status)
+	fmt.Fprintf(&b, "*%s timeline* — %s (%s, %s)\n", inc.ID(), escape(inc.Title), inc.Severity, inc.Status)
 	if len(entries) == 0 {
 		b.WriteString("_Nothing recorded yet._")
 		return b.String()
@@ -123,6 +123,9 @@ func entryLine(e incident.Entry, layout string, slackFmt bool, who func(string) 
 		return b.String()
 	}
 	text := strings.ReplaceAll(strings.TrimSpace(e.Text), "\n", " ")
+	if slackFmt {
+		text = safe(text)
+	}
 	fmt.Fprintf(&b, "%s: %s", who(e.Actor), text)
 	if len(e.Files) > 0 {
 		fmt.Fprintf(&b, " [files: %s]", strings.Join(e.Files, ", "))
@@ -150,7 +153,7 @@ func (h *Handler) listCommand(ctx context.Context, _ SlashCommand, _ string, r R
 	now := h.now()
 	for _, inc := range active {
 		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · for %s · <#%s>\n", severityEmoji[inc.Severity], inc.ID(),
-			inc.Title, inc.Severity, inc.Status, incident.FormatDuration(inc.Duration(now)), inc.ChannelID)
+			escape(inc.Title), inc.Severity, inc.Status, incident.FormatDuration(inc.Duration(now)), inc.ChannelID)
 	}
 	h.reply(ctx, r, textMessage(strings.TrimRight(b.String(), "\n")))
 	return nil

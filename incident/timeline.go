@@ -60,17 +60,25 @@ func Fold(events []Event) []Entry {
 		switch ev.Kind {
 		case KindMessage:
 			if ev.TS != "" {
-				if _, ok := byTS[ev.TS]; ok {
-					// A message recorded twice (e.g. fetched for a reaction after
-					// it was already seen) keeps its first entry.
+				if i, ok := byTS[ev.TS]; ok {
+					// A message recorded twice keeps one entry: the message's own
+					// event over a copy fetched from Slack for a reaction (the
+					// copy may already carry a later edit).
+					if entries[i].Data["backfilled"] == "true" && ev.Get("backfilled") != "true" {
+						entries[i].Seq, entries[i].Text, entries[i].Files, entries[i].Data = ev.Seq, ev.Text, ev.Files, nil
+					}
 					continue
 				}
 				byTS[ev.TS] = len(entries)
 			}
-			entries = append(entries, Entry{
+			e := Entry{
 				Seq: ev.Seq, Kind: KindMessage, At: ev.At, Actor: ev.Actor,
 				TS: ev.TS, ThreadTS: ev.ThreadTS, Text: ev.Text, Files: ev.Files,
-			})
+			}
+			if ev.Get("backfilled") == "true" {
+				e.Data = map[string]string{"backfilled": "true"}
+			}
+			entries = append(entries, e)
 		case KindDelete:
 			if ev.TS != "" {
 				gone[ev.TS] = struct{}{}

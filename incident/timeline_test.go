@@ -513,3 +513,24 @@ func TestActionItemEvent(t *testing.T) {
 		t.Error("Get on nil Data is not empty")
 	}
 }
+
+// TestFoldPrefersTheMessageOverItsFetchedCopy: a reaction can arrive before
+// its message (another connection); the bot fetches the message, possibly
+// already edited, and the late original then arrives too.
+func TestFoldPrefersTheMessageOverItsFetchedCopy(t *testing.T) {
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	events := []incident.Event{
+		{Seq: 1, Kind: incident.KindMark, At: at.Add(2 * time.Second), Actor: "U2", TS: "1.1", Mark: incident.MarkKeyEvent},
+		{Seq: 2, Kind: incident.KindMessage, At: at, Actor: "U1", TS: "1.1", Text: "edited text", Data: map[string]string{"backfilled": "true"}},
+		{Seq: 3, Kind: incident.KindMessage, At: at, Actor: "U1", TS: "1.1", Text: "original text"},
+		{Seq: 4, Kind: incident.KindEdit, At: at.Add(time.Second), Actor: "U1", TS: "1.1", Text: "edited text"},
+	}
+	got := incident.Fold(events)
+	if len(got) != 1 {
+		t.Fatalf("entries = %+v, want one", got)
+	}
+	e := got[0]
+	if e.Seq != 3 || e.Text != "edited text" || !e.Edited || len(e.Marks) != 1 || e.Data != nil {
+		t.Errorf("entry = %+v, want the message's own event (E3), edited and marked", e)
+	}
+}
