@@ -195,8 +195,8 @@ func (h *Handler) withIncident(ctx context.Context, n int64, f func() error) err
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		// The TTL only matters if this replica dies holding the lock; it is
-	// generous because the work under it may wait out Slack rate limits.
-	ok, err := h.store.Lock(ctx, name, 2*time.Minute)
+		// generous because the work under it may wait out Slack rate limits.
+		ok, err := h.store.Lock(ctx, name, 2*time.Minute)
 		if err != nil {
 			return fmt.Errorf("lock incident %d: %w", n, err)
 		}
