@@ -219,20 +219,22 @@ func (h *Handler) alertTriggered(ctx context.Context, a incident.Alert) error {
 	if title == "" {
 		title = "PagerDuty alert on " + a.Service
 	}
-	inc, err := h.declareExternal(ctx, incident.Declaration{Severity: sev, Title: title, Description: desc}, a)
-	if err != nil {
-		return err
-	}
-	if err := h.store.LinkExternal(ctx, a.ExternalID, inc.Number); err != nil {
-		return fmt.Errorf("link %s to %s: %w", a.ExternalID, inc.ID(), err)
-	}
-	return nil
+	// Once started, declaring finishes even if PagerDuty hangs up on the
+	// webhook: a half-declared incident would be declared again on retry.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	_, err = h.declareExternal(ctx, incident.Declaration{Severity: sev, Title: title, Description: desc}, a)
+	return err
 }
 
 func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a incident.Alert) (incident.Incident, error) {
 	inc, err := h.Declare(ctx, "", d, "pagerduty:"+a.ExternalID)
 	if err != nil {
 		return inc, err
+	}
+	// Link first: from here on a redelivery finds the incident.
+	if err := h.store.LinkExternal(ctx, a.ExternalID, inc.Number); err != nil {
+		return inc, fmt.Errorf("link %s to %s: %w", a.ExternalID, inc.ID(), err)
 	}
 	err = h.withIncident(ctx, inc.Number, func() error {
 		cur, err := h.store.Incident(ctx, inc.Number)
