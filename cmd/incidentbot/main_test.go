@@ -42,6 +42,7 @@ func TestStartupFailsWithOneClearLine(t *testing.T) {
 		{"bad cadence", with("INCIDENT_UPDATE_CADENCE", "P1=soon"), "INCIDENT_UPDATE_CADENCE"},
 		{"bad llm timeout", with("LLM_TIMEOUT", "fast"), "LLM_TIMEOUT"},
 		{"bad cost cap", with("LLM_COST_CAP_USD", "lots"), "LLM_COST_CAP_USD"},
+		{"too many connections", with("SLACK_SOCKET_CONNECTIONS", "11"), "from 1 to 10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

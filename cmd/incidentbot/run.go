@@ -29,6 +29,7 @@ type config struct {
 	announce                   string
 	httpAddr                   string
 	runbooksDir                string
+	connections                int
 	handlers                   handlers.Config
 	llm                        llm.Config
 	pager                      pager.Config
@@ -46,6 +47,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		runbooksDir: getenv("RUNBOOKS_DIR"),
 	}
 	c.handlers = handlers.Config{AnnounceChannel: c.announce}
+	if s := getenv("SLACK_SOCKET_CONNECTIONS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 10 {
+			return c, fmt.Errorf("SLACK_SOCKET_CONNECTIONS: %q must be a number from 1 to 10 (Slack's limit per app)", s)
+		}
+		c.connections = n
+	}
 	if s := getenv("INCIDENT_MARKS"); s != "" {
 		marks, err := incident.ParseMarks(s)
 		if err != nil {
@@ -160,7 +168,7 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 
 	bc := bot.Config{
 		AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL, HTTPAddr: cfg.httpAddr,
-		Handlers: cfg.handlers, Store: st, Ready: st, Runbooks: rb, Logger: logger,
+		Handlers: cfg.handlers, Store: st, Ready: st, Runbooks: rb, Logger: logger, Connections: cfg.connections,
 		Drafter: llm.New(cfg.llm, logger),
 	}
 	if cfg.pagerOn {
