@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -32,7 +31,7 @@ func (h *harness) draftButton(channelID, actionID string) (slackemu.Message, str
 	h.waitFor("a draft with "+actionID, func() bool {
 		msgs := h.emu.Messages(channelID)
 		for i := len(msgs) - 1; i >= 0; i-- {
-			if v := buttonValue(msgs[i].Blocks, actionID); v != "" {
+			if v := msgs[i].ButtonValue(actionID); v != "" {
 				msg, value = msgs[i], v
 				return true
 			}
@@ -40,33 +39,6 @@ func (h *harness) draftButton(channelID, actionID string) (slackemu.Message, str
 		return false
 	})
 	return msg, value
-}
-
-func buttonValue(blocks json.RawMessage, actionID string) string {
-	var bs []struct {
-		Elements []struct {
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-		} `json:"elements"`
-		Accessory *struct {
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-		} `json:"accessory"`
-	}
-	if json.Unmarshal(blocks, &bs) != nil {
-		return ""
-	}
-	for _, b := range bs {
-		for _, e := range b.Elements {
-			if e.ActionID == actionID {
-				return e.Value
-			}
-		}
-		if b.Accessory != nil && b.Accessory.ActionID == actionID {
-			return b.Accessory.Value
-		}
-	}
-	return ""
 }
 
 func (h *harness) click(user, channelID string, msg slackemu.Message, actionID, value string) {
@@ -120,7 +92,7 @@ func TestStatusUpdateIsPublishedOnlyAfterApproval(t *testing.T) {
 	h.waitFor("published to announce", func() bool { return strings.Contains(h.channelText(announce), "Status update — INC-1") })
 	h.waitFor("draft marked approved", func() bool { return strings.Contains(h.channelText(ch.ID), "Approved by <@"+sam+">") })
 	for _, m := range h.emu.Messages(ch.ID) {
-		if m.TS == msg.TS && buttonValue(m.Blocks, handlers.ActionApprove) != "" {
+		if m.TS == msg.TS && m.ButtonValue(handlers.ActionApprove) != "" {
 			t.Error("the approved draft still has its buttons")
 		}
 	}
@@ -198,7 +170,7 @@ func (h *harness) countMessages(channelID, want string) int {
 func countButtons(h *harness, channelID, actionID string) int {
 	n := 0
 	for _, m := range h.emu.Messages(channelID) {
-		if buttonValue(m.Blocks, actionID) != "" {
+		if m.ButtonValue(actionID) != "" {
 			n++
 		}
 	}
@@ -313,7 +285,7 @@ func TestPostmortemApprovalUploadsFileAndTracksActionItems(t *testing.T) {
 	var doneMsg slackemu.Message
 	var doneValue string
 	for _, m := range h.emu.Ephemerals(ali) {
-		if v := buttonValue(m.Blocks, handlers.ActionItemDone); v != "" {
+		if v := m.ButtonValue(handlers.ActionItemDone); v != "" {
 			doneMsg, doneValue = m, v
 		}
 	}

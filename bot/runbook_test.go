@@ -38,7 +38,7 @@ func TestRunbookSearchShareAndSuggestions(t *testing.T) {
 	var msg slackemu.Message
 	var value string
 	for _, m := range h.emu.Ephemerals(ali) {
-		if v := buttonValue(m.Blocks, handlers.ActionShareRunbook); v != "" {
+		if v := m.ButtonValue(handlers.ActionShareRunbook); v != "" {
 			msg, value = m, v
 			break
 		}
@@ -60,7 +60,7 @@ func TestRunbookSearchShareAndSuggestions(t *testing.T) {
 	h.command(sam, general, "runbook tls certificate expired")
 	h.waitReply(sam, "Runbooks for")
 	for _, m := range h.emu.Ephemerals(sam) {
-		if buttonValue(m.Blocks, handlers.ActionShareRunbook) != "" {
+		if m.ButtonValue(handlers.ActionShareRunbook) != "" {
 			t.Error("Share button offered outside an incident channel")
 		}
 	}

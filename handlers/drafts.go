@@ -344,13 +344,9 @@ func (h *Handler) publish(ctx context.Context, d incident.Draft, inc incident.In
 		}
 		h.announce(ctx, textMessage(text+fmt.Sprintf("\n<#%s>", inc.ChannelID)))
 		// The reminder cadence restarts from this update.
-		if err := h.withIncident(ctx, inc.Number, func() error {
-			cur, err := h.store.Incident(ctx, inc.Number)
-			if err != nil {
-				return err
-			}
+		if _, _, err := h.changeIncident(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 			cur.LastUpdateAt = d.DecidedAt
-			return h.store.SaveIncident(ctx, cur)
+			return nil, nil
 		}); err != nil {
 			h.log.Error("record last update time", "incident", inc.ID(), "err", err)
 		}
@@ -376,17 +372,14 @@ func (h *Handler) publish(ctx context.Context, d incident.Draft, inc incident.In
 // setPostmortem moves incident n's postmortem id from "from" to "to" under
 // the incident lock, refusing when another postmortem holds the slot.
 func (h *Handler) setPostmortem(ctx context.Context, n int64, from, to string) error {
-	return h.withIncident(ctx, n, func() error {
-		cur, err := h.store.Incident(ctx, n)
-		if err != nil {
-			return err
-		}
+	_, _, err := h.changeIncident(ctx, n, func(cur *incident.Incident) ([]incident.Event, error) {
 		if cur.PostmortemID != from && cur.PostmortemID != to {
-			return incident.Errorf(incident.EConflict, "%s already has an approved postmortem; this draft was not published.", cur.ID())
+			return nil, incident.Errorf(incident.EConflict, "%s already has an approved postmortem; this draft was not published.", cur.ID())
 		}
 		cur.PostmortemID = to
-		return h.store.SaveIncident(ctx, cur)
+		return nil, nil
 	})
+	return err
 }
 
 func (h *Handler) reject(ctx context.Context, id, userID string, where msgRef) error {
@@ -474,13 +467,9 @@ func (h *Handler) submitEdit(ctx context.Context, v ViewSubmission) error {
 }
 
 func (h *Handler) actionsCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
-	inc, err := h.incidentFor(ctx, c.ChannelID)
+	inc, events, err := h.incidentEvents(ctx, c.ChannelID)
 	if err != nil {
 		return err
-	}
-	events, err := h.store.Events(ctx, inc.Number)
-	if err != nil {
-		return fmt.Errorf("load events of %s: %w", inc.ID(), err)
 	}
 	items := incident.ActionItems(events)
 	if len(items) == 0 {

@@ -236,19 +236,13 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 	if err := h.store.LinkExternal(ctx, a.ExternalID, inc.Number); err != nil {
 		return inc, fmt.Errorf("link %s to %s: %w", a.ExternalID, inc.ID(), err)
 	}
-	err = h.withIncident(ctx, inc.Number, func() error {
-		cur, err := h.store.Incident(ctx, inc.Number)
-		if err != nil {
-			return err
-		}
+	_, inc, err = h.changeIncident(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 		cur.ExternalID, cur.ExternalURL = a.ExternalID, a.URL
-		if err := h.store.SaveIncident(ctx, cur); err != nil {
-			return err
-		}
-		inc = cur
-		h.refreshHeader(ctx, cur)
-		return nil
+		return nil, nil
 	})
+	if err == nil {
+		h.refreshHeader(ctx, inc)
+	}
 	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindNote, At: alertTime(a, h),
 		Text: "PagerDuty incident triggered: " + a.Title,
 		Data: map[string]string{"service": a.Service, "external_id": a.ExternalID, "url": a.URL, "urgency": a.Urgency}})

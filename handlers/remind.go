@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -63,19 +64,26 @@ func (h *Handler) remindOne(ctx context.Context, inc incident.Incident, now time
 	return h.nudge(ctx, inc, textMessage(text), now)
 }
 
+// errNudged says another replica or tick nudged first.
+var errNudged = errors.New("already nudged")
+
+// nudge claims the reminder under the incident's lock, then posts it.
 func (h *Handler) nudge(ctx context.Context, inc incident.Incident, msg Message, now time.Time) error {
-	return h.withIncident(ctx, inc.Number, func() error {
-		cur, err := h.store.Incident(ctx, inc.Number)
-		if err != nil {
-			return err
-		}
-		if cur.NudgedAt.Equal(inc.NudgedAt) == false && now.Sub(cur.NudgedAt) < time.Minute {
-			return nil // another path nudged meanwhile
-		}
-		if _, err := h.slack.Post(ctx, cur.ChannelID, msg); err != nil {
-			return fmt.Errorf("post reminder: %w", err)
+	_, cur, err := h.changeIncident(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+		if !cur.NudgedAt.Equal(inc.NudgedAt) {
+			return nil, errNudged
 		}
 		cur.NudgedAt = now
-		return h.store.SaveIncident(ctx, cur)
+		return nil, nil
 	})
+	if errors.Is(err, errNudged) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := h.slack.Post(ctx, cur.ChannelID, msg); err != nil {
+		return fmt.Errorf("post reminder: %w", err)
+	}
+	return nil
 }

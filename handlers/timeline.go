@@ -19,14 +19,23 @@ var markEmoji = map[incident.Mark]string{
 	incident.MarkDecision: ":rewind:",
 }
 
-func (h *Handler) timelineCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
-	inc, err := h.incidentFor(ctx, c.ChannelID)
+// incidentEvents returns the incident of channelID and its whole log.
+func (h *Handler) incidentEvents(ctx context.Context, channelID string) (incident.Incident, []incident.Event, error) {
+	inc, err := h.incidentFor(ctx, channelID)
 	if err != nil {
-		return err
+		return inc, nil, err
 	}
 	events, err := h.store.Events(ctx, inc.Number)
 	if err != nil {
-		return fmt.Errorf("load events of %s: %w", inc.ID(), err)
+		return inc, nil, fmt.Errorf("load events of %s: %w", inc.ID(), err)
+	}
+	return inc, events, nil
+}
+
+func (h *Handler) timelineCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	inc, events, err := h.incidentEvents(ctx, c.ChannelID)
+	if err != nil {
+		return err
 	}
 	entries := incident.Fold(events)
 	text := TimelineMrkdwn(inc, entries)

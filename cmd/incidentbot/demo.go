@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -205,7 +204,7 @@ func (s *script) approveLatestDraft(user string) {
 	}
 	msgs := s.emu.Messages(s.channel)
 	for i := len(msgs) - 1; i >= 0; i-- {
-		id := buttonValue(msgs[i].Blocks, handlers.ActionApprove)
+		id := msgs[i].ButtonValue(handlers.ActionApprove)
 		if id == "" {
 			continue
 		}
@@ -214,27 +213,6 @@ func (s *script) approveLatestDraft(user string) {
 		return
 	}
 	s.err = fmt.Errorf("no draft with an Approve button was posted")
-}
-
-// buttonValue finds the value of the button with actionID in blocks JSON.
-func buttonValue(blocks json.RawMessage, actionID string) string {
-	var bs []struct {
-		Elements []struct {
-			ActionID string `json:"action_id"`
-			Value    string `json:"value"`
-		} `json:"elements"`
-	}
-	if json.Unmarshal(blocks, &bs) != nil {
-		return ""
-	}
-	for _, b := range bs {
-		for _, e := range b.Elements {
-			if e.ActionID == actionID {
-				return e.Value
-			}
-		}
-	}
-	return ""
 }
 
 func errOr(a, b error) error {

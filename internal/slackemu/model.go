@@ -311,3 +311,33 @@ func (e *Emulator) RateLimitNext(method string, n int, retryAfter time.Duration)
 		e.failures[method] = append(e.failures[method], injected{rateLimit: true, retryAfter: retryAfter})
 	}
 }
+
+// ButtonValue returns the value of the message's button with actionID, in
+// an actions block or as a section's accessory, or "" when it has none:
+// how a person finds the button to click.
+func (m Message) ButtonValue(actionID string) string {
+	var blocks []struct {
+		Elements []struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"elements"`
+		Accessory *struct {
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+		} `json:"accessory"`
+	}
+	if json.Unmarshal(m.Blocks, &blocks) != nil {
+		return ""
+	}
+	for _, b := range blocks {
+		for _, e := range b.Elements {
+			if e.ActionID == actionID {
+				return e.Value
+			}
+		}
+		if b.Accessory != nil && b.Accessory.ActionID == actionID {
+			return b.Accessory.Value
+		}
+	}
+	return ""
+}
