@@ -142,15 +142,7 @@ func (h *harness) command(user, channel, text string) json.RawMessage {
 }
 
 // replies returns the texts shown privately to user, joined.
-func (h *harness) replies(user string) string {
-	var b strings.Builder
-	for _, m := range h.emu.Ephemerals(user) {
-		b.WriteString(m.Text)
-		b.WriteString(unescape(m.Blocks))
-		b.WriteString("\n")
-	}
-	return b.String()
-}
+func (h *harness) replies(user string) string { return textOf(h.emu.Ephemerals(user)) }
 
 // waitReply waits for a private reply to user containing want.
 func (h *harness) waitReply(user, want string) {
@@ -242,9 +234,12 @@ func (h *harness) post(user, channel, text string) string {
 }
 
 // channelText is everything visible in a channel, for assertions.
-func (h *harness) channelText(channelID string) string {
+func (h *harness) channelText(channelID string) string { return textOf(h.emu.Messages(channelID)) }
+
+// textOf joins messages' texts and blocks, for assertions.
+func textOf(msgs []slackemu.Message) string {
 	var b strings.Builder
-	for _, m := range h.emu.Messages(channelID) {
+	for _, m := range msgs {
 		b.WriteString(m.Text)
 		b.WriteString(unescape(m.Blocks))
 		b.WriteString("\n")
