@@ -201,13 +201,9 @@ func (d *Drafter) Draft(ctx context.Context, req incident.DraftRequest) (out inc
 	}
 	c := check(req.Kind, md, entries)
 	f := ComputeFacts(req.Incident, req.Events, req.Now)
-	footer := fmt.Sprintf("AI draft by %s (%s) from %s's timeline; every fact above was computed from the event log.", d.cfg.Model, p.Version, f.ID)
-	if len(c.citations) > 0 {
-		footer += " Sources: " + citeList(c.citations) + "."
-	}
 	return incident.Draft{
 		Incident: req.Incident.Number, Kind: req.Kind, State: incident.DraftPending,
-		Text:   d.render(req, f, entries, c.body, "", c.flags, footer),
+		Text:   d.render(req, f, entries, c.body),
 		Source: SourceLLM, Model: d.cfg.Model, PromptVersion: p.Version,
 		Citations: c.citations, Flags: c.flags, ActionItems: c.body.items,
 		Tokens: spent.tokens, CostUSD: spent.cost, CreatedAt: req.Now,

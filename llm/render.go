@@ -21,10 +21,12 @@ type body struct {
 const maxKeyEvents = 40
 
 // render turns a body into the draft's text. Facts, the key-event timeline,
-// the next-update time and action items are rendered by code; label (the
-// template notice) and notes (what the checks found) go on top where the
-// approver sees them first.
-func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.Entry, b body, label string, notes []string, footer string) string {
+// the next-update time and action items are rendered by code. The text is
+// exactly what is published once approved, so what only the approver needs
+// (the template notice, what the checks found, the model and prompt stamp)
+// is not in it: it travels in Draft.Source, Reason, Flags, Model and
+// PromptVersion, and the bot shows it around the draft.
+func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.Entry, b body) string {
 	spec := specFor(req.Kind)
 	md := req.Kind == incident.DraftPostmortem // Markdown file; the rest is Slack mrkdwn
 	var w strings.Builder
@@ -33,13 +35,6 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 			fmt.Fprintf(&w, "\n## %s\n", t)
 		} else {
 			fmt.Fprintf(&w, "\n*%s*\n", t)
-		}
-	}
-	if label != "" {
-		if md {
-			fmt.Fprintf(&w, "> **%s**\n\n", label)
-		} else {
-			fmt.Fprintf(&w, "_%s_\n", label)
 		}
 	}
 	title := fmt.Sprintf("%s %s: %s", f.ID, spec.name, Redact(f.Title))
@@ -52,13 +47,6 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 			dur = "Duration"
 		}
 		fmt.Fprintf(&w, "*Severity:* %s · *Status:* %s · *%s:* %s\n", f.Severity, f.Status, dur, incident.FormatDuration(f.Duration))
-	}
-	if len(notes) > 0 {
-		if md {
-			fmt.Fprintf(&w, "\n> ⚠️ **Check before approving:** %s\n", strings.Join(notes, "; "))
-		} else {
-			fmt.Fprintf(&w, ":warning: *Check before approving:* %s\n", strings.Join(notes, "; "))
-		}
 	}
 	if md {
 		heading(secSummary)
@@ -109,7 +97,6 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 	if req.Kind == incident.DraftUpdate {
 		fmt.Fprintf(&w, "\n*Next update:* %s\n", d.nextUpdate(f, d.nowFor(req)))
 	}
-	fmt.Fprintf(&w, "\n_%s_\n", footer)
 	return w.String()
 }
 

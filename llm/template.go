@@ -18,8 +18,7 @@ func (d *Drafter) Template(req incident.DraftRequest, reason string) incident.Dr
 	f := ComputeFacts(req.Incident, req.Events, now)
 	spec := specFor(req.Kind)
 	b := templateBody(req.Kind, f, entries)
-	label := "Template draft — the AI was unavailable: " + reason + ". Built from the timeline; edit before approving."
-	text := d.render(req, f, entries, b, label, nil, fmt.Sprintf("Template draft (%s) from %s's timeline.", spec.version, f.ID))
+	text := d.render(req, f, entries, b)
 	cited := map[int]bool{}
 	for _, m := range inlineCite.FindAllStringSubmatch(text, -1) {
 		var n int
