@@ -239,20 +239,6 @@ func (d *Drafter) safeTemplate(req incident.DraftRequest, reason string) (out in
 // errDeadline is the cause attached to Draft's own deadline.
 var errDeadline = errors.New("llm: draft timeout")
 
-func citeList(ids []int) string {
-	out := ""
-	for i, n := range ids {
-		if i > 0 {
-			out += ", "
-		}
-		if i == 20 {
-			return out + fmt.Sprintf("and %d more", len(ids)-20)
-		}
-		out += fmt.Sprintf("E%d", n)
-	}
-	return out
-}
-
 func sortedKeys(m map[int]bool) []int {
 	out := make([]int, 0, len(m))
 	for k := range m {
