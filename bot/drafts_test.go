@@ -314,3 +314,32 @@ func TestCatchupIsPrivate(t *testing.T) {
 		t.Errorf("catch-up posted publicly: %d → %d messages", before, after)
 	}
 }
+
+// TestCostCapFallsBackToTemplateAndSaysWhy spends the incident's whole
+// budget on the first draft; the next one is a template that says why.
+func TestCostCapFallsBackToTemplateAndSaysWhy(t *testing.T) {
+	fake := openaifake.New(t)
+	h := newHarness(t, slackemu.Options{}, withConfig(func(c *bot.Config) {
+		c.Drafter = llm.New(llm.Config{APIKey: "sk-test-key", BaseURL: fake.BaseURL(), Model: "gpt-test",
+			Timeout: 5 * time.Second, CostCapUSD: 1e-9}, testLogger())
+	}))
+	ch := h.declare("P2 expensive")
+	h.command(ali, ch.ID, "update")
+	first, _ := h.draftButton(ch.ID, handlers.ActionApprove)
+	if !strings.Contains(unescape(first.Blocks), "AI draft") {
+		t.Fatalf("first draft should come from the model: %s", first.Blocks)
+	}
+	calls := fake.Count()
+	h.command(ali, ch.ID, "update")
+	h.waitFor("second draft", func() bool { return countButtons(h, ch.ID, handlers.ActionApprove) == 2 })
+	second, _ := h.draftButton(ch.ID, handlers.ActionApprove)
+	if text := unescape(second.Blocks); !strings.Contains(text, "Template draft") || !strings.Contains(text, "cost cap") {
+		t.Errorf("second draft does not say the cost cap was reached: %s", text)
+	}
+	if fake.Count() != calls {
+		t.Errorf("the model was called over the cap: %d → %d requests", calls, fake.Count())
+	}
+	if _, cost, err := h.store.Usage(h.ctx, h.incident(ch.ID).Number); err != nil || cost <= 0 {
+		t.Errorf("usage not counted: cost %v err %v", cost, err)
+	}
+}

@@ -37,9 +37,10 @@ func (h *Handler) runbookCommand(ctx context.Context, c SlashCommand, args strin
 		msg := fmt.Sprintf("No runbook section matches “%s”. Try fewer or broader words (a service, a symptom such as `5xx` or `disk full`, a technology such as `postgres` or `dns`).", incident.Truncate(query, 100))
 		if cl, ok := h.runbooks.(interface{ Closest(string) []string }); ok {
 			if terms := cl.Closest(query); len(terms) > 0 {
-				msg += " Closest words I know: " + strings.Join(terms, ", ") + "."
+				msg += " Closest words I know: " + escape(strings.Join(terms, ", ")) + "."
 			}
 		}
+		msg += " To browse every runbook, run `incidentbot runbooks search <words>` in a terminal or open the runbooks folder."
 		h.reply(ctx, r, Message{Text: msg})
 		return nil
 	}

@@ -14,7 +14,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/redistest"
+	"github.com/incidentbot/incidentbot/store"
 )
+
+func TestMain(m *testing.M) { redistest.Main(m) }
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -162,4 +166,20 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// TestWarnsWhenRedisKeepsNothingOnDisk uses the test server, which runs with
+// --save "" --appendonly no.
+func TestWarnsWhenRedisKeepsNothingOnDisk(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.New(ctx, redistest.URL(t), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var logs bytes.Buffer
+	warnDurability(ctx, st, slog.New(slog.NewTextHandler(&logs, nil)))
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "appendonly") {
+		t.Errorf("no durability warning: %s", logs.String())
+	}
 }
