@@ -202,3 +202,20 @@ func TestWebhookOpensAnIncidentExactlyOnce(t *testing.T) {
 		t.Error("a service that does not auto-declare opened an incident")
 	}
 }
+
+// TestAckOfOurOwnPageLandsOnTheIncident: PagerDuty opened its incident from
+// the bot's trigger (incident_key INC-1); its acknowledgement is recorded on
+// INC-1 with the time to acknowledge.
+func TestAckOfOurOwnPageLandsOnTheIncident(t *testing.T) {
+	pd := pdfake.New(t, "pd-token")
+	h := newHarness(t, slackemu.Options{}, withPager(t, pd))
+	ch := h.declare("P1 our page")
+	h.waitFor("trigger", func() bool { return len(triggers(pd, "trigger")) == 1 })
+	inc := pdfake.WebhookIncident{ID: "PFROMUS", Title: "INC-1: our page", Urgency: "high", Status: "acknowledged",
+		IncidentKey: "INC-1", ServiceID: "PSVC9", ServiceName: "default", Agent: "Grace Hopper"}
+	if code := h.webhook(pdfake.WebhookBody("EVACK", "incident.acknowledged", time.Now().Add(time.Minute), inc), webhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook answered %d", code)
+	}
+	h.waitFor("ack on the timeline", func() bool { return kindsOf(h.events(ch.ID))[incident.KindPageAck] == 1 })
+	h.waitFor("ack line", func() bool { return strings.Contains(h.channelText(ch.ID), "acknowledged by Grace Hopper") })
+}
