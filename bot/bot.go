@@ -236,7 +236,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	<-ctx.Done()
 	pumps.Wait() // nothing is routed to the shards after this
 
-	// Shutdown: stop taking work, finish what was acknowledged.
+	// Shutdown: stop taking work, finish what was acknowledged, all within
+	// one deadline: webhooks in flight, handlers, background work and the
+	// reminder job share DrainTimeout.
+	deadline := time.Now().Add(b.cfg.DrainTimeout)
 	b.log.Info("shutting down: draining in-flight work", "timeout", b.cfg.DrainTimeout)
 	stopSock()
 	for _, ch := range b.shards {
@@ -244,7 +247,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	}
 	if srv != nil {
 		// Stop taking webhooks first; Shutdown lets in-flight ones finish.
-		shutCtx, cancel := context.WithTimeout(context.Background(), b.cfg.DrainTimeout/2)
+		shutCtx, cancel := context.WithDeadline(context.Background(), deadline)
 		srv.Shutdown(shutCtx)
 		cancel()
 	}
@@ -252,19 +255,24 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() {
 		shardsDone.Wait()
 		b.work.Wait()
+		if sched != nil {
+			<-sched.Stop().Done()
+		}
 		close(drained)
 	}()
-	timer := time.NewTimer(b.cfg.DrainTimeout)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	select {
 	case <-drained:
 	case <-timer.C:
 		b.log.Warn("drain timed out; cancelling remaining work")
 		cancelWork()
-		<-drained
-	}
-	if sched != nil {
-		<-sched.Stop().Done()
+		// Cancelled work returns promptly; never wait past a short grace.
+		select {
+		case <-drained:
+		case <-time.After(time.Second):
+			b.log.Warn("some work did not stop after cancellation; exiting anyway")
+		}
 	}
 	sockets.Wait()
 	b.log.Info("stopped")

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
@@ -118,5 +119,24 @@ func TestEditAfterSomeoneElseApproved(t *testing.T) {
 	}
 	if strings.Contains(h.channelText(announce), "my better text") {
 		t.Error("the late edit was published")
+	}
+}
+
+// TestShutdownIsBoundedWhileWorkHangs stops the bot while a draft waits on a
+// hanging model: shutdown cancels the work at the drain deadline instead of
+// waiting for the model's own timeout.
+func TestShutdownIsBoundedWhileWorkHangs(t *testing.T) {
+	fake := openaifake.New(t)
+	fake.SetMode(openaifake.Hang)
+	h := newHarness(t, slackemu.Options{}, withLLM(fake, time.Minute), withConfig(func(c *bot.Config) {
+		c.DrainTimeout = 300 * time.Millisecond
+	}))
+	ch := h.declare("P2 hanging model")
+	h.command(ali, ch.ID, "update")
+	h.waitFor("the model to be asked", func() bool { return fake.Count() > 0 })
+	start := time.Now()
+	h.stop()
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("shutdown took %s with a 300ms drain timeout", took)
 	}
 }
