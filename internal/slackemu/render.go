@@ -111,6 +111,7 @@ func (e *Emulator) renderMessage(b *strings.Builder, ch *channel, m *message, in
 var (
 	reUser    = regexp.MustCompile(`<@([A-Z0-9]+)(\|[^>]*)?>`)
 	reChannel = regexp.MustCompile(`<#([A-Z0-9]+)(?:\|([^>]*))?>`)
+	reDate    = regexp.MustCompile(`<!date\^[0-9]+\^[^|>]*\|([^>]*)>`)
 	reSpecial = regexp.MustCompile(`<!([a-z]+)(?:\|[^>]*)?>`)
 	reLink    = regexp.MustCompile(`<([^@#!][^|>]*)(?:\|([^>]*))?>`)
 )
@@ -130,6 +131,9 @@ func (e *Emulator) plain(s string) string {
 		}
 		return "#" + sub[1]
 	})
+	// Slack formats dates in the reader's time zone; the fallback text is
+	// the nearest an emulator can show.
+	s = reDate.ReplaceAllString(s, "$1")
 	s = reSpecial.ReplaceAllString(s, "@$1")
 	s = reLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := reLink.FindStringSubmatch(m)
