@@ -10,6 +10,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // eventTimeout bounds recording one event: past it the event is not acked
@@ -153,23 +154,16 @@ func (b *Bot) handleSlash(c *conn, evt socketmode.Event) {
 	})
 }
 
+// commandName is the subcommand for metrics, "other" for anything unknown
+// so a typo cannot grow the metric's cardinality.
 func commandName(text string) string {
-	name := ""
-	for _, f := range []byte(text) {
-		if f == ' ' || f == '\t' || f == '\n' {
-			break
-		}
-		name += string(f)
-	}
-	if _, known := knownCommands[name]; !known {
-		return "other" // keep metric cardinality bounded
+	name := incident.ParseCommand(text).Name
+	if name != "" && !handlers.IsCommand(name) {
+		return "other"
 	}
 	return name
 }
 
-var knownCommands = map[string]struct{}{"declare": {}, "status": {}, "severity": {}, "role": {}, "resolve": {},
-	"timeline": {}, "list": {}, "help": {}, "update": {}, "postmortem": {}, "catchup": {}, "actions": {},
-	"runbook": {}, "page": {}, "oncall": {}, "": {}}
 
 // handleInteractive acks button clicks at once; modal submissions are
 // validated first so field errors go back in the ack.

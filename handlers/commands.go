@@ -53,6 +53,12 @@ func init() {
 // register adds a subcommand; feature files call it from init.
 func register(name string, s subcommand) { subcommands[name] = s }
 
+// IsCommand reports whether name is an /incident subcommand.
+func IsCommand(name string) bool {
+	_, ok := subcommands[name]
+	return ok
+}
+
 // AckText is the short reply to send with the acknowledgement of c, or ""
 // for none.
 func AckText(c SlashCommand) string {
