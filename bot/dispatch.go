@@ -164,7 +164,6 @@ func commandName(text string) string {
 	return name
 }
 
-
 // handleInteractive acks button clicks at once; modal submissions are
 // validated first so field errors go back in the ack.
 func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
