@@ -4,10 +4,12 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/openaifake"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/runbooks"
 )
@@ -64,4 +66,37 @@ func TestRunbookSearchShareAndSuggestions(t *testing.T) {
 			t.Error("Share button offered outside an incident channel")
 		}
 	}
+}
+
+func TestSearchPastIncidentsAndPostmortems(t *testing.T) {
+	fake := openaifake.New(t)
+	h := newHarness(t, slackemu.Options{}, withLLM(fake, 5*time.Second))
+	stripe := h.declare("P2 Stripe webhooks failing")
+	h.declare("P3 dashboard slow")
+	db := h.declare("P1 database failover")
+	h.command(ali, db.ID, "resolve")
+	h.waitFor("resolved", func() bool { return !h.incident(db.ID).Active() })
+	fake.SetReply(`{"summary":"The primary lost its disk; Stripe retries piled up behind it.","sections":[],"action_items":[]}`)
+	h.command(ali, db.ID, "postmortem")
+	msg, id := h.draftButton(db.ID, handlers.ActionApprove)
+	h.click(sam, db.ID, msg, handlers.ActionApprove, id)
+	h.waitFor("postmortem", func() bool { return h.incident(db.ID).PostmortemID == id })
+
+	h.command(sam, general, "search stripe")
+	h.waitReply(sam, "Past incidents matching")
+	r := h.replies(sam)
+	first, second := strings.Index(r, "INC-1"), strings.Index(r, "INC-3")
+	if first < 0 || second < 0 || first > second {
+		t.Errorf("want INC-1 (title match) before INC-3 (postmortem match):\n%s", r)
+	}
+	if strings.Contains(r, "INC-2") {
+		t.Errorf("unrelated incident listed:\n%s", r)
+	}
+	if !strings.Contains(r, "postmortem (matches)") || !strings.Contains(r, "<#"+stripe.ID+">") {
+		t.Errorf("reply lacks the postmortem match or the channel link:\n%s", r)
+	}
+	h.command(sam, general, "search kubernetes")
+	h.waitReply(sam, "No incident among")
+	h.command(sam, general, "search")
+	h.waitReply(sam, "Tell me what to look for")
 }

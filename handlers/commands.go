@@ -31,7 +31,7 @@ var subcommands map[string]subcommand
 
 // order is the help listing order.
 var order = []string{"declare", "status", "severity", "role", "resolve", "timeline", "list",
-	"update", "postmortem", "catchup", "actions", "runbook", "page", "oncall", "help"}
+	"update", "postmortem", "catchup", "actions", "runbook", "search", "page", "oncall", "help"}
 
 func init() {
 	subcommands = map[string]subcommand{
