@@ -121,10 +121,19 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Connections > 10 {
 		return nil, errors.New("at most 10 socket-mode connections are allowed per Slack app")
 	}
+	// Two clients: every call retries 429s (Slack rejected it, so a retry
+	// cannot duplicate anything); only idempotent calls also retry 5xx and
+	// connection errors, where the first attempt may have taken effect.
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = 3
-	api := slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken),
-		slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}), slack.OptionRetryConfig(retry))
+	client := func(handlers []slack.RetryHandler) *slack.Client {
+		r := retry
+		r.Handlers = handlers
+		return slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken),
+			slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}), slack.OptionRetryConfig(r))
+	}
+	api := client(slack.DefaultRetryHandlers(retry))
+	idempotent := client(append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry)))
 	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	who, err := api.AuthTestContext(authCtx)
@@ -132,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 		return nil, fmt.Errorf("SLACK_BOT_TOKEN was rejected by %s (auth.test: %w) — check the token and SLACK_API_URL", cfg.APIURL, err)
 	}
 	cfg.Handlers.BotUserID, cfg.Handlers.BotID = who.UserID, who.BotID
-	b := &Bot{cfg: cfg, log: cfg.Logger, api: api, slack: NewAPI(api), connected: make(chan struct{}), metrics: newMetrics()}
+	b := &Bot{cfg: cfg, log: cfg.Logger, api: api, slack: NewAPI(api, idempotent), connected: make(chan struct{}), metrics: newMetrics()}
 	for i := range cfg.Connections {
 		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(api)})
 	}

@@ -13,10 +13,12 @@ import (
 )
 
 // API is the Slack Web API adapter the handlers use. 429s are retried by
-// slack-go's retry wrapper, which honours Retry-After; other failures are
-// returned, wrapped with the method that failed.
+// slack-go's retry wrapper, which honours Retry-After; idempotent calls also
+// retry 5xx and connection errors; other failures are returned, wrapped
+// with the method that failed.
 type API struct {
-	c *slack.Client
+	c    *slack.Client // calls that must not be repeated blindly (posts, creates)
+	idem *slack.Client // calls that are safe to repeat
 
 	mu    sync.Mutex
 	names map[string]string // user ID -> display name
@@ -24,8 +26,9 @@ type API struct {
 
 var _ handlers.Slack = (*API)(nil)
 
-// NewAPI wraps a slack-go client.
-func NewAPI(c *slack.Client) *API { return &API{c: c, names: map[string]string{}} }
+// NewAPI wraps two slack-go clients: c for calls that must not be repeated
+// after an ambiguous failure, idem for calls that are safe to repeat.
+func NewAPI(c, idem *slack.Client) *API { return &API{c: c, idem: idem, names: map[string]string{}} }
 
 func slackErr(method string, err error) error {
 	if err == nil {
@@ -56,7 +59,7 @@ func (a *API) CreateChannel(ctx context.Context, name string) (string, error) {
 
 // Invite adds users to a channel; users already in it are not an error.
 func (a *API) Invite(ctx context.Context, channelID string, userIDs ...string) error {
-	_, err := a.c.InviteUsersToConversationContext(ctx, channelID, userIDs...)
+	_, err := a.idem.InviteUsersToConversationContext(ctx, channelID, userIDs...)
 	if isSlackError(err, "already_in_channel") || isSlackError(err, "cant_invite_self") {
 		return nil
 	}
@@ -65,7 +68,7 @@ func (a *API) Invite(ctx context.Context, channelID string, userIDs ...string) e
 
 // SetTopic sets a channel's topic.
 func (a *API) SetTopic(ctx context.Context, channelID, topic string) error {
-	_, err := a.c.SetTopicOfConversationContext(ctx, channelID, topic)
+	_, err := a.idem.SetTopicOfConversationContext(ctx, channelID, topic)
 	return slackErr("conversations.setTopic", err)
 }
 
@@ -91,7 +94,7 @@ func (a *API) PostThread(ctx context.Context, channelID, threadTS string, m hand
 
 // Update replaces a message's content.
 func (a *API) Update(ctx context.Context, channelID, ts string, m handlers.Message) error {
-	_, _, _, err := a.c.UpdateMessageContext(ctx, channelID, ts, msgOptions(m)...)
+	_, _, _, err := a.idem.UpdateMessageContext(ctx, channelID, ts, msgOptions(m)...)
 	return slackErr("chat.update", err)
 }
 
@@ -103,7 +106,7 @@ func (a *API) Ephemeral(ctx context.Context, channelID, userID string, m handler
 
 // Pin pins a message.
 func (a *API) Pin(ctx context.Context, channelID, ts string) error {
-	err := a.c.AddPinContext(ctx, channelID, slack.NewRefToMessage(channelID, ts))
+	err := a.idem.AddPinContext(ctx, channelID, slack.NewRefToMessage(channelID, ts))
 	if isSlackError(err, "already_pinned") {
 		return nil
 	}
@@ -112,7 +115,7 @@ func (a *API) Pin(ctx context.Context, channelID, ts string) error {
 
 // Permalink returns a message's permanent link.
 func (a *API) Permalink(ctx context.Context, channelID, ts string) (string, error) {
-	link, err := a.c.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
+	link, err := a.idem.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: channelID, Ts: ts})
 	return link, slackErr("chat.getPermalink", err)
 }
 
@@ -138,7 +141,7 @@ func (a *API) UserName(ctx context.Context, userID string) (string, error) {
 	if ok {
 		return name, nil
 	}
-	u, err := a.c.GetUserInfoContext(ctx, userID)
+	u, err := a.idem.GetUserInfoContext(ctx, userID)
 	if err != nil {
 		return "", slackErr("users.info", err)
 	}
@@ -155,7 +158,7 @@ func (a *API) UserName(ctx context.Context, userID string) (string, error) {
 // FetchMessage reads one message by ts: from the channel's history, or from
 // a thread when it is a reply (history does not list replies).
 func (a *API) FetchMessage(ctx context.Context, channelID, ts string) (incident.Event, error) {
-	h, err := a.c.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+	h, err := a.idem.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 		ChannelID: channelID, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
 	})
 	if err != nil {
@@ -166,7 +169,7 @@ func (a *API) FetchMessage(ctx context.Context, channelID, ts string) (incident.
 			return msgEvent(m), nil
 		}
 	}
-	msgs, _, _, err := a.c.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+	msgs, _, _, err := a.idem.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
 		ChannelID: channelID, Timestamp: ts, Latest: ts, Oldest: ts, Inclusive: true, Limit: 1,
 	})
 	if isSlackError(err, "thread_not_found") || isSlackError(err, "message_not_found") {

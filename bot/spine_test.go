@@ -454,3 +454,34 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestSlackOutagesAreRetriedOnlyWhereSafe: a 5xx on an idempotent call
+// (chat.update of the header, conversations.setTopic) is retried; a 5xx on
+// chat.postMessage is not, because the first attempt may have posted.
+func TestSlackOutagesAreRetriedOnlyWhereSafe(t *testing.T) {
+	h := newHarness(t, slackemu.Options{})
+	ch := h.declare("P3 flaky slack")
+	h.emu.ServerErrorNext("chat.update", 1, 503)
+	h.emu.ServerErrorNext("conversations.setTopic", 1, 500)
+	h.command(ali, ch.ID, "status identified")
+	h.waitFor("header updated after a 503", func() bool {
+		for _, m := range h.emu.Messages(ch.ID) {
+			if m.Pinned && strings.Contains(string(m.Blocks), "identified") {
+				return true
+			}
+		}
+		return false
+	})
+	h.waitFor("topic set after a 500", func() bool {
+		c, _ := h.emu.ChannelByName(ch.Name)
+		return strings.Contains(c.Topic, "identified")
+	})
+	posts := len(h.emu.Calls("chat.postMessage"))
+	h.emu.ServerErrorNext("chat.postMessage", 1, 500)
+	h.command(ali, ch.ID, "status monitoring")
+	h.waitFor("the status change recorded", func() bool { return h.incident(ch.ID).Status == incident.Monitoring })
+	h.settled()
+	if n := len(h.emu.Calls("chat.postMessage")) - posts; n != 1 {
+		t.Errorf("chat.postMessage called %d times after a 500, want 1 (never blindly repeated)", n)
+	}
+}

@@ -113,6 +113,7 @@ type injected struct {
 	slackError string
 	retryAfter time.Duration // > 0 means HTTP 429
 	rateLimit  bool
+	status     int // > 0: answer with this HTTP status (a 5xx outage)
 }
 
 // New starts an emulator on 127.0.0.1 at a random port. Close it when done.

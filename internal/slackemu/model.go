@@ -312,6 +312,16 @@ func (e *Emulator) RateLimitNext(method string, n int, retryAfter time.Duration)
 	}
 }
 
+// ServerErrorNext makes the next n calls of method answer with HTTP status
+// (e.g. 500 or 503), as Slack does during an outage.
+func (e *Emulator) ServerErrorNext(method string, n, status int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for range n {
+		e.failures[method] = append(e.failures[method], injected{status: status})
+	}
+}
+
 // ButtonValue returns the value of the message's button with actionID, in
 // an actions block or as a section's accessory, or "" when it has none:
 // how a person finds the button to click.

@@ -111,6 +111,9 @@ func (e *Emulator) answer(req *apiReq, token string) (int, map[string]any) {
 	if q := e.failures[req.method]; len(q) > 0 {
 		inj := q[0]
 		e.failures[req.method] = q[1:]
+		if inj.status > 0 {
+			return inj.status, fail("internal_error").body()
+		}
 		if inj.rateLimit {
 			secs := int(math.Ceil(inj.retryAfter.Seconds()))
 			body := fail("ratelimited").body()
