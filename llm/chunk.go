@@ -54,6 +54,13 @@ func (d *Drafter) summarise(ctx context.Context, req incident.DraftRequest, entr
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
+			// A panic here would not reach Draft's recover, which guards
+			// only its own goroutine; a lost chunk is only a shorter prompt.
+			defer func() {
+				if r := recover(); r != nil {
+					d.log.Error("chunk summary panicked", "panic", r)
+				}
+			}()
 			mu.Lock()
 			over := d.overCap(req.SpentUSD + spent.cost)
 			mu.Unlock()

@@ -2,8 +2,10 @@ package llm
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -302,7 +304,21 @@ func actor(id string) string {
 	return "@" + id
 }
 
-var flattener = strings.NewReplacer("\r\n", " ⏎ ", "\n", " ⏎ ", "\r", " ⏎ ", "\u2028", " ⏎ ", "\u2029", " ⏎ ", dataOpen, "<incident-data>", dataClose, "</incident-data>")
+// dataTag finds the data block's tags in any case or spacing, raw or as
+// Slack escapes them.
+var dataTag = regexp.MustCompile(`(?i)(<|&lt;)\s*(/?)\s*incident[_\s-]*data\s*(>|&gt;)`)
 
-// flatten keeps a text on one line and unable to close the data block.
-func flatten(s string) string { return flattener.Replace(s) }
+// flatten keeps a text on one line, unable to pose as a timeline line, and
+// unable to close the data block: every line or paragraph break and control
+// character becomes a space, the newline marker and "[E" (which start a
+// timeline line and a citation) are defused, and data tags are renamed.
+func flatten(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.NewReplacer("⏎", "↵", "[E", "(E").Replace(s)
+	return dataTag.ReplaceAllString(s, "(${2}incident-data)")
+}

@@ -117,7 +117,9 @@ func (f Facts) Lines() []string {
 	add := func(label, format string, args ...any) {
 		out = append(out, fmt.Sprintf("- %s: %s", label, fmt.Sprintf(format, args...)))
 	}
-	add("Incident", "%s %q", f.ID, f.Title)
+	// The title is the one fact people typed: keep it on its line and
+	// free of secrets like every other piece of timeline text.
+	add("Incident", "%s %s", f.ID, flatten(Redact(f.Title)))
 	add("Severity", "%s%s", f.Severity, history(f.Severities))
 	add("Status", "%s%s", f.Status, history(f.Statuses))
 	add("Declared", "%s%s", stamp(f.DeclaredAt), by(f.DeclaredBy))

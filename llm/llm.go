@@ -96,7 +96,9 @@ func New(cfg Config, logger *slog.Logger) *Drafter {
 		cfg.MaxRetries = DefaultMaxRetries
 	}
 	cfg.MaxRetries = max(cfg.MaxRetries, 0)
-	cfg.TokenBudget = cmp.Or(cfg.TokenBudget, DefaultTokenBudget)
+	if cfg.TokenBudget <= 0 {
+		cfg.TokenBudget = DefaultTokenBudget
+	}
 	cfg.CostCapUSD = cmp.Or(cfg.CostCapUSD, DefaultCostCapUSD)
 	if cfg.PricePer1KInput == 0 && cfg.PricePer1KOutput == 0 {
 		cfg.PricePer1KInput, cfg.PricePer1KOutput = DefaultPricePer1KInput, DefaultPricePer1KOutput

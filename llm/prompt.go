@@ -165,7 +165,8 @@ func (d *Drafter) buildPrompt(req incident.DraftRequest, entries []incident.Entr
 	head.WriteString("\nIncident header:\n")
 	fmt.Fprintf(&head, "- Title: %s\n", flatten(Redact(req.Incident.Title)))
 	if req.Incident.Description != "" {
-		fmt.Fprintf(&head, "- Description: %s\n", flatten(Redact(incident.Truncate(req.Incident.Description, 2000))))
+		// Redact before cutting: a key cut in half no longer looks like one.
+		fmt.Fprintf(&head, "- Description: %s\n", flatten(incident.Truncate(Redact(req.Incident.Description), 2000)))
 	}
 	fmt.Fprintf(&head, "- Now: %s\n", stamp(now))
 	head.WriteString("Facts (computed by the bot from the event log; correct):\n")

@@ -50,6 +50,26 @@ var secretCorpus = []secretCase{
 	{"stripe restricted key", "rk_live_51H8abcdefghijklmnop", "rk_live_51H8abcdefghijklmnop"},
 	{"gitlab token", "glpat-xxxxxxxxxxxxxxxxxxxx1234", "glpat-xxxxxxxxxxxxxxxxxxxx1234"},
 	{"google oauth token", "ya29.a0AfH6SMBx3Y8kqGmEXAMPLEtoken1234567", "ya29.a0AfH6SMBx3Y8kqGmEXAMPLEtoken1234567"},
+	// Shapes a review found leaking.
+	{"sts json secret", `"SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE"`, "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE"},
+	{"sts json session token", `"SessionToken": "FwoGZXIvYXdzEBYaDHh2bW5vcGVuZXhhbXBsZQ"`, "FwoGZXIvYXdzEBYaDHh2bW5vcGVuZXhhbXBsZQ"},
+	{"aws configure set", "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLE"},
+	{"azure account key", "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu==;EndpointSuffix=core", "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsu"},
+	{"azure sas sig", "https://acme.blob.core.windows.net/c/b?sv=2020-08-04&sig=abcDEF123ghiJKL456%3D&se=2030", "abcDEF123ghiJKL456"},
+	{"pgpassword", "PGPASSWORD=Wq9!zz77 psql -h db", "Wq9!zz77"},
+	{"camel case json password", `{"dbPassword": "Hx82-kk1p"}`, "Hx82-kk1p"},
+	{"camel case access token", `accessToken: 'tok_9d8c7b6a5f4e'`, "tok_9d8c7b6a5f4e"},
+	{"npm auth token", "//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"},
+	{"bare npm token", "token npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789 leaked", "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789"},
+	{"query api key", "GET /v1/rates?api_key=7f3a9c1e2b4d&currency=eur", "7f3a9c1e2b4d"},
+	{"curl basic credentials", "curl -u admin:hunter2xyz https://api", "hunter2xyz"},
+	{"password with slack escaped ampersand", "password=Xy7;k#2&amp;Q9", "Q9"},
+	{"password with escaped quote", `"password":"hun\"ter2x"`, `ter2x`},
+	{"url password with slash", "postgres://app:hun/ter2x@db/prod", "ter2x"},
+	{"url password with at", "postgres://app:p@ssw0rdx@db/prod", "ssw0rdx"},
+	{"mysql dsn", "DSN app:hunter2xyz@tcp(db:3306)/prod", "hunter2xyz"},
+	{"slack webhook without scheme", "hooks.slack.com/services/T00000000/B00000000/YYYYYYYYYYYYYYYYYYYYYYYY", "YYYYYYYYYYYYYYYYYYYYYYYY"},
+	{"putty key", "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nPrivate-Lines: 1\nAAAAIBgnp9zzPuttyPrivateBody\nPrivate-MAC: 1234abcd", "AAAAIBgnp9zzPuttyPrivateBody"},
 }
 
 func TestRedactCorpus(t *testing.T) {

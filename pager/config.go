@@ -115,8 +115,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		APIToken:       strings.TrimSpace(getenv(EnvAPIToken)),
 		EventsURL:      strings.TrimSpace(getenv(EnvEventsURL)),
 		APIURL:         strings.TrimSpace(getenv(EnvAPIURL)),
-		WebhookSecret:  getenv(EnvWebhookSecret),
-		AutoDeclare:    ParseList(getenv(EnvAutoDeclare)),
+		// Secrets mounted from files often end in a newline.
+		WebhookSecret: strings.TrimSpace(getenv(EnvWebhookSecret)),
+		AutoDeclare:   ParseList(getenv(EnvAutoDeclare)),
 	}, nil
 }
 

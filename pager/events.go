@@ -11,6 +11,7 @@ import (
 	"github.com/PagerDuty/go-pagerduty"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/redact"
 )
 
 // MaxSummary is the longest summary PagerDuty accepts, in characters.
@@ -115,7 +116,7 @@ func (c *Client) triggerEvent(inc incident.Incident, service, key, link string) 
 		"channel":     channelLabel(inc),
 	}
 	if inc.Description != "" {
-		details["description"] = inc.Description
+		details["description"] = redact.String(inc.Description)
 	}
 	if !inc.DeclaredAt.IsZero() {
 		details["declared_at"] = inc.DeclaredAt.UTC().Format(time.RFC3339)
@@ -127,7 +128,8 @@ func (c *Client) triggerEvent(inc incident.Incident, service, key, link string) 
 		Client:     c.cfg.Source,
 		ClientURL:  link,
 		Payload: &pagerduty.V2Payload{
-			Summary:   incident.Truncate(inc.ID()+": "+inc.Title, MaxSummary),
+			// People paste secrets into titles too; PagerDuty is a third party.
+			Summary:   incident.Truncate(inc.ID()+": "+redact.String(inc.Title), MaxSummary),
 			Source:    c.cfg.Source,
 			Severity:  severity(inc.Severity),
 			Timestamp: c.cfg.Now().UTC().Format(time.RFC3339),

@@ -3,6 +3,7 @@ package pager_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -89,6 +90,25 @@ func TestTriggerLongTitleFitsSummary(t *testing.T) {
 	s := e.fake.Events()[0].Payload.Summary
 	if n := utf8.RuneCountInString(s); n > pager.MaxSummary || !strings.HasPrefix(s, "INC-42: ü") {
 		t.Errorf("summary has %d characters: %.40q…", n, s)
+	}
+}
+
+// TestTriggerRedactsSecrets: PagerDuty is a third party, so secrets pasted
+// into a title or description never reach it.
+func TestTriggerRedactsSecrets(t *testing.T) {
+	e := mustEnv(t, nil)
+	inc := testIncident()
+	inc.Title = "db down, password=hunter2xyz"
+	inc.Description = "DATABASE_URL=postgres://app:s3cretPa55@db:5432/app"
+	if _, err := e.client.Trigger(context.Background(), inc, "", link); err != nil {
+		t.Fatalf("Trigger: %v", err)
+	}
+	p := e.fake.Events()[0].Payload
+	body := p.Summary + fmt.Sprint(p.CustomDetails)
+	for _, secret := range []string{"hunter2xyz", "s3cretPa55"} {
+		if strings.Contains(body, secret) {
+			t.Errorf("secret %q sent to PagerDuty: %s", secret, body)
+		}
 	}
 }
 
