@@ -219,3 +219,21 @@ func TestAckOfOurOwnPageLandsOnTheIncident(t *testing.T) {
 	h.waitFor("ack on the timeline", func() bool { return kindsOf(h.events(ch.ID))[incident.KindPageAck] == 1 })
 	h.waitFor("ack line", func() bool { return strings.Contains(h.channelText(ch.ID), "acknowledged by Grace Hopper") })
 }
+
+// TestStaleWebhookReplaysAreIgnored: a signed acknowledgement replayed days
+// later (past the delivery dedupe's memory) adds nothing.
+func TestStaleWebhookReplaysAreIgnored(t *testing.T) {
+	pd := pdfake.New(t, "pd-token")
+	h := newHarness(t, slackemu.Options{}, withPager(t, pd))
+	ch := h.declare("P1 replayed")
+	h.waitFor("trigger", func() bool { return len(triggers(pd, "trigger")) == 1 })
+	inc := pdfake.WebhookIncident{ID: "POLD", Title: "INC-1: replayed", Urgency: "high", Status: "acknowledged",
+		IncidentKey: "INC-1", ServiceID: "PSVC9", ServiceName: "default", Agent: "Mallory"}
+	if code := h.webhook(pdfake.WebhookBody("EVOLD", "incident.acknowledged", time.Now().Add(-72*time.Hour), inc), webhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook answered %d", code)
+	}
+	h.settled()
+	if k := kindsOf(h.events(ch.ID)); k[incident.KindPageAck] != 0 {
+		t.Errorf("a three-day-old acknowledgement was recorded: %v", k)
+	}
+}

@@ -479,8 +479,11 @@ func TestSlackOutagesAreRetriedOnlyWhereSafe(t *testing.T) {
 	posts := len(h.emu.Calls("chat.postMessage"))
 	h.emu.ServerErrorNext("chat.postMessage", 1, 500)
 	h.command(ali, ch.ID, "status monitoring")
-	h.waitFor("the status change recorded", func() bool { return h.incident(ch.ID).Status == incident.Monitoring })
-	h.settled()
+	// The topic is set after the status line is posted.
+	h.waitFor("the topic to follow", func() bool {
+		c, _ := h.emu.ChannelByName(ch.Name)
+		return strings.Contains(c.Topic, "monitoring")
+	})
 	if n := len(h.emu.Calls("chat.postMessage")) - posts; n != 1 {
 		t.Errorf("chat.postMessage called %d times after a 500, want 1 (never blindly repeated)", n)
 	}

@@ -193,14 +193,15 @@ func (h *Handler) incidentFor(ctx context.Context, channelID string) (incident.I
 func (h *Handler) withIncident(ctx context.Context, n int64, f func() error) error {
 	name := fmt.Sprintf("incident:%d", n)
 	deadline := time.Now().Add(5 * time.Second)
+	var token string
 	for {
 		// The TTL only matters if this replica dies holding the lock; it is
 		// generous because the work under it may wait out Slack rate limits.
-		ok, err := h.store.Lock(ctx, name, 2*time.Minute)
-		if err != nil {
+		var err error
+		if token, err = h.store.Lock(ctx, name, 2*time.Minute); err != nil {
 			return fmt.Errorf("lock incident %d: %w", n, err)
 		}
-		if ok {
+		if token != "" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -213,7 +214,7 @@ func (h *Handler) withIncident(ctx context.Context, n int64, f func() error) err
 		}
 	}
 	defer func() {
-		if err := h.store.Unlock(context.WithoutCancel(ctx), name); err != nil {
+		if err := h.store.Unlock(context.WithoutCancel(ctx), name, token); err != nil {
 			h.log.Warn("unlock incident", "incident", n, "err", err)
 		}
 	}()

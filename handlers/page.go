@@ -199,11 +199,11 @@ func (h *Handler) alertTriggered(ctx context.Context, a incident.Alert) error {
 	// The lock keeps concurrent deliveries from declaring twice; if this one
 	// fails it returns an error, so the paging system retries it.
 	lock := "external:" + a.ExternalID
-	got, err := h.store.Lock(ctx, lock, 2*time.Minute)
-	if err != nil || !got {
+	token, err := h.store.Lock(ctx, lock, 2*time.Minute)
+	if err != nil || token == "" {
 		return err
 	}
-	defer h.store.Unlock(context.WithoutCancel(ctx), lock)
+	defer h.store.Unlock(context.WithoutCancel(ctx), lock, token)
 	if _, ok, err := h.store.ExternalIncident(ctx, a.ExternalID); err != nil || ok {
 		return err
 	}
@@ -249,7 +249,16 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 	return inc, err
 }
 
+// staleAlert is the age past which an acknowledgement or resolution is
+// ignored: the delivery dedupe remembers event ids for 24 hours, so an older
+// signed body replayed later must not land twice.
+const staleAlert = 23 * time.Hour
+
 func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
+	if !a.At.IsZero() && h.now().Sub(a.At) > staleAlert {
+		h.log.Warn("ignoring a PagerDuty event older than a day (a replay?)", "event", a.EventID, "occurred_at", a.At)
+		return nil
+	}
 	n, ok, err := h.store.ExternalIncident(ctx, a.ExternalID)
 	if err != nil {
 		return err

@@ -68,11 +68,12 @@ type Store interface {
 	// ExternalIncident returns the incident an external id became.
 	ExternalIncident(ctx context.Context, externalID string) (n int64, ok bool, err error)
 
-	// Lock takes the named lock for ttl; false means another holder has it.
-	Lock(ctx context.Context, name string, ttl time.Duration) (bool, error)
-	// Unlock releases a lock this Store took (compare-and-delete, so a lock
-	// that expired and was taken by another replica is left alone).
-	Unlock(ctx context.Context, name string) error
+	// Lock takes the named lock for ttl and returns the token that releases
+	// it; "" means another holder has it.
+	Lock(ctx context.Context, name string, ttl time.Duration) (token string, err error)
+	// Unlock releases the lock if token still holds it (compare-and-delete,
+	// so a lock that expired and was taken by someone else is left alone).
+	Unlock(ctx context.Context, name, token string) error
 }
 
 // Message is a Slack message to post: text is the notification fallback,

@@ -20,8 +20,9 @@ const reminderLockTTL = 50 * time.Second
 // every replica; a lock per tick makes one replica send each reminder.
 func (h *Handler) Remind(ctx context.Context) error {
 	now := h.now()
-	got, err := h.store.Lock(ctx, "reminders:"+now.Truncate(time.Minute).Format("200601021504"), reminderLockTTL)
-	if err != nil || !got {
+	// Never unlocked: the lock belongs to the tick and expires with it.
+	token, err := h.store.Lock(ctx, "reminders:"+now.Truncate(time.Minute).Format("200601021504"), reminderLockTTL)
+	if err != nil || token == "" {
 		return err
 	}
 	recent, err := h.store.Recent(ctx, 500)

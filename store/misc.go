@@ -108,38 +108,34 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
-// Lock takes the lock name for ttl; false means another holder has it
-// (another replica, or this Store itself).
-func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+// Lock takes the lock name for ttl and returns the token that releases
+// it; "" means another holder has it (another replica, or another goroutine
+// of this one). Each taker gets its own token, so a holder whose lock
+// expired can never release the next holder's.
+func (s *Store) Lock(ctx context.Context, name string, ttl time.Duration) (string, error) {
 	if ttl <= 0 {
 		// A lock without expiry would outlive a crashed holder for good.
-		return false, fmt.Errorf("store: lock %s: ttl %v is not positive", name, ttl)
+		return "", fmt.Errorf("store: lock %s: ttl %v is not positive", name, ttl)
 	}
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return false, fmt.Errorf("store: lock %s: token: %w", name, err)
+		return "", fmt.Errorf("store: lock %s: token: %w", name, err)
 	}
 	token := hex.EncodeToString(b[:])
 	ok, err := s.rdb.SetNX(ctx, s.key("lock:"+name), token, ttl).Result()
 	if err != nil {
-		return false, fmt.Errorf("store: lock %s: %w", name, err)
+		return "", fmt.Errorf("store: lock %s: %w", name, err)
 	}
-	if ok {
-		s.mu.Lock()
-		s.locks[name] = token
-		s.mu.Unlock()
+	if !ok {
+		return "", nil
 	}
-	return ok, nil
+	return token, nil
 }
 
-// Unlock releases a lock this Store took, if it still holds it. Releasing a
-// lock that expired or was never taken here is not an error.
-func (s *Store) Unlock(ctx context.Context, name string) error {
-	s.mu.Lock()
-	token, ok := s.locks[name]
-	delete(s.locks, name)
-	s.mu.Unlock()
-	if !ok {
+// Unlock releases the lock name if token still holds it. Releasing a lock
+// that expired, or that another holder took since, is not an error.
+func (s *Store) Unlock(ctx context.Context, name, token string) error {
+	if token == "" {
 		return nil
 	}
 	if err := unlockScript.Run(ctx, s.rdb, []string{s.key("lock:" + name)}, token).Err(); err != nil {

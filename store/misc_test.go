@@ -108,68 +108,66 @@ func TestLockExclusive(t *testing.T) {
 	url := redistest.URL(t)
 	a := mustStoreAt(t, url, store.Options{})
 	b := mustStoreAt(t, url, store.Options{}) // another replica
-	if ok, err := a.Lock(ctx, "remind", time.Minute); err != nil || !ok {
-		t.Fatalf("a.Lock = %v, %v", ok, err)
+	tokA, err := a.Lock(ctx, "remind", time.Minute)
+	if err != nil || tokA == "" {
+		t.Fatalf("a.Lock = %q, %v", tokA, err)
 	}
 	for name, s := range map[string]*store.Store{"other replica": b, "same store": a} {
-		if ok, err := s.Lock(ctx, "remind", time.Minute); err != nil || ok {
-			t.Errorf("%s took a held lock: %v, %v", name, ok, err)
+		if tok, err := s.Lock(ctx, "remind", time.Minute); err != nil || tok != "" {
+			t.Errorf("%s took a held lock: %q, %v", name, tok, err)
 		}
 	}
-	if ok, err := b.Lock(ctx, "other", time.Minute); err != nil || !ok {
-		t.Errorf("another lock name: %v, %v", ok, err)
+	if tok, err := b.Lock(ctx, "other", time.Minute); err != nil || tok == "" {
+		t.Errorf("another lock name: %q, %v", tok, err)
 	}
-	// b never held "remind": its Unlock must leave a's lock alone.
-	if err := b.Unlock(ctx, "remind"); err != nil {
+	// A wrong token must leave a's lock alone.
+	if err := b.Unlock(ctx, "remind", "not-the-token"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := b.Lock(ctx, "remind", time.Minute); ok {
-		t.Fatal("Unlock by a non-holder released the lock")
+	if tok, _ := b.Lock(ctx, "remind", time.Minute); tok != "" {
+		t.Fatal("Unlock with a wrong token released the lock")
 	}
-	if err := a.Unlock(ctx, "remind"); err != nil {
+	if err := a.Unlock(ctx, "remind", tokA); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := b.Lock(ctx, "remind", time.Minute); err != nil || !ok {
-		t.Errorf("lock after holder's Unlock: %v, %v", ok, err)
+	if tok, err := b.Lock(ctx, "remind", time.Minute); err != nil || tok == "" {
+		t.Errorf("lock after holder's Unlock: %q, %v", tok, err)
 	}
 }
 
 func TestLockNeedsExpiry(t *testing.T) {
 	s := mustStore(t, store.Options{})
 	for _, ttl := range []time.Duration{0, -time.Second} {
-		if ok, err := s.Lock(context.Background(), "forever", ttl); err == nil || ok {
-			t.Errorf("Lock with ttl %v = %v, %v; want an error", ttl, ok, err)
+		if tok, err := s.Lock(context.Background(), "forever", ttl); err == nil || tok != "" {
+			t.Errorf("Lock with ttl %v = %q, %v; want an error", ttl, tok, err)
 		}
 	}
 }
 
+// TestLockExpires: a holder whose lock expired cannot release the lock the
+// next holder took, even from the same Store (two goroutines of one replica).
 func TestLockExpires(t *testing.T) {
 	ctx := context.Background()
-	url := redistest.URL(t)
-	a := mustStoreAt(t, url, store.Options{})
-	b := mustStoreAt(t, url, store.Options{})
-	if ok, err := a.Lock(ctx, "tick", 50*time.Millisecond); err != nil || !ok {
-		t.Fatalf("a.Lock = %v, %v", ok, err)
+	s := mustStore(t, store.Options{})
+	first, err := s.Lock(ctx, "tick", 50*time.Millisecond)
+	if err != nil || first == "" {
+		t.Fatalf("first Lock = %q, %v", first, err)
 	}
+	var second string
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		ok, err := b.Lock(ctx, "tick", time.Minute)
-		if err != nil {
+	for second == "" {
+		if second, err = s.Lock(ctx, "tick", time.Minute); err != nil {
 			t.Fatal(err)
-		}
-		if ok {
-			break
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("lock never expired")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	// a's lock expired and b holds it now: a's late Unlock must not free it.
-	if err := a.Unlock(ctx, "tick"); err != nil {
+	if err := s.Unlock(ctx, "tick", first); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := a.Lock(ctx, "tick", time.Minute); ok {
-		t.Error("expired holder's Unlock released the new holder's lock")
+	if tok, _ := s.Lock(ctx, "tick", time.Minute); tok != "" {
+		t.Error("the expired holder's Unlock released the new holder's lock")
 	}
 }

@@ -69,8 +69,7 @@ type Store struct {
 	p         string
 	dedupeTTL time.Duration
 
-	mu    sync.Mutex
-	locks map[string]string // lock name -> the token this Store set
+	mu sync.Mutex
 }
 
 // New connects to the Redis at redisURL (redis://, rediss:// or unix://, as in
@@ -124,7 +123,7 @@ func NewFromClient(c redis.UniversalClient, opts Options) *Store {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
 	}
-	return &Store{rdb: c, p: opts.Prefix, dedupeTTL: ttl, locks: map[string]string{}}
+	return &Store{rdb: c, p: opts.Prefix, dedupeTTL: ttl}
 }
 
 func (o Options) validate() error {
