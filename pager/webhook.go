@@ -18,7 +18,8 @@ import (
 // AlertSink receives the alerts PagerDuty webhooks deliver. PagerDuty
 // redelivers when a delivery fails or times out, so Alert must be
 // idempotent: dedupe on Alert.EventID, and declare at most once per
-// Alert.ExternalID (handlers use Store.ClaimExternal).
+// Alert.ExternalID (the handlers take a lock per external id and link it to
+// the incident as soon as it exists).
 type AlertSink interface {
 	Alert(ctx context.Context, a incident.Alert) error
 }

@@ -55,26 +55,7 @@ func (s *Store) Usage(ctx context.Context, n int64) (int, float64, error) {
 	return tokens, cost, nil
 }
 
-// claimPending marks an external id claimed but not yet linked.
-const claimPending = "pending"
-
-// ClaimTTL is how long an unlinked claim on an external id holds. A bot that
-// crashed between ClaimExternal and LinkExternal thus blocks redeliveries of
-// that webhook for an hour, not forever; declaring takes seconds, so the
-// claim cannot expire under a live declaration.
-const ClaimTTL = time.Hour
-
 func (s *Store) externalKey(id string) string { return s.key("external:" + id) }
-
-// ClaimExternal reserves externalID so only one webhook delivery declares an
-// incident for it; false means it was claimed (or linked) before.
-func (s *Store) ClaimExternal(ctx context.Context, externalID string) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.externalKey(externalID), claimPending, ClaimTTL).Result()
-	if err != nil {
-		return false, fmt.Errorf("store: claim external %s: %w", externalID, err)
-	}
-	return ok, nil
-}
 
 // LinkExternal records, for good, that externalID became incident n.
 func (s *Store) LinkExternal(ctx context.Context, externalID string, n int64) error {
@@ -85,10 +66,10 @@ func (s *Store) LinkExternal(ctx context.Context, externalID string, n int64) er
 }
 
 // ExternalIncident returns the incident externalID became; ok is false when
-// it is unknown or only claimed so far.
+// it is unknown.
 func (s *Store) ExternalIncident(ctx context.Context, externalID string) (int64, bool, error) {
 	v, err := s.rdb.Get(ctx, s.externalKey(externalID)).Result()
-	if errors.Is(err, redis.Nil) || v == claimPending {
+	if errors.Is(err, redis.Nil) {
 		return 0, false, nil
 	}
 	if err != nil {
