@@ -52,9 +52,9 @@ func TestUsage(t *testing.T) {
 func TestExternal(t *testing.T) {
 	ctx := context.Background()
 	s := mustStore(t, store.Options{})
-	check := func(step string, wantN int64, wantOK bool) {
+	check := func(step, id string, wantN int64, wantOK bool) {
 		t.Helper()
-		n, ok, err := s.ExternalIncident(ctx, "PXYZ")
+		n, ok, err := s.ExternalIncident(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -62,13 +62,13 @@ func TestExternal(t *testing.T) {
 			t.Errorf("%s: ExternalIncident = %d, %v; want %d, %v", step, n, ok, wantN, wantOK)
 		}
 	}
-	check("unknown", 0, false)
+	check("unknown", "PXYZ", 0, false)
 
 	if err := s.LinkExternal(ctx, "PXYZ", 42); err != nil {
 		t.Fatal(err)
 	}
-	check("linked", 42, true)
-	check("another id", 0, false)
+	check("linked", "PXYZ", 42, true)
+	check("another id", "PABC", 0, false)
 }
 
 func TestLockExclusive(t *testing.T) {
