@@ -92,11 +92,16 @@ func (h *Handler) Declare(ctx context.Context, by string, d incident.Declaration
 		log.Error("post header", "err", err)
 	} else {
 		inc.HeaderTS = ts
+		// Saved before the pin: once people see the pinned header they can
+		// change the incident, and this save must not overwrite that.
+		if _, _, err := h.changeIncident(ctx, n, func(cur *incident.Incident) ([]incident.Event, error) {
+			cur.HeaderTS = ts
+			return nil, nil
+		}); err != nil {
+			log.Error("save header ts", "err", err)
+		}
 		if err := h.slack.Pin(ctx, chID, ts); err != nil {
 			log.Warn("pin header", "err", err)
-		}
-		if err := h.store.SaveIncident(ctx, inc); err != nil {
-			log.Error("save header ts", "err", err)
 		}
 	}
 	h.announce(ctx, announceDeclared(inc))
