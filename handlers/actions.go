@@ -109,4 +109,3 @@ func (h *Handler) actionDone(ctx context.Context, a BlockAction, r Responder) er
 	}
 	return nil
 }
-

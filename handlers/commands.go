@@ -26,15 +26,17 @@ type subcommand struct {
 	run func(h *Handler, ctx context.Context, c SlashCommand, args string, r Responder) error
 }
 
-// subcommands is the router's table. Names are a public contract.
-var subcommands map[string]subcommand
+// subcommands is the router's table. Names are a public contract. It is
+// made here, not in an init, because feature files register into it from
+// their own inits, which may run first.
+var subcommands = map[string]subcommand{}
 
 // order is the help listing order.
 var order = []string{"declare", "status", "severity", "role", "resolve", "timeline", "list",
 	"update", "postmortem", "catchup", "actions", "runbook", "search", "page", "oncall", "help"}
 
 func init() {
-	subcommands = map[string]subcommand{
+	for name, sc := range map[string]subcommand{
 		"declare": {usage: "declare [P1-P4] <title>", summary: "declare an incident (no title opens a form)",
 			ack: "Declaring the incident…", run: (*Handler).declareCommand},
 		"status": {usage: "status <investigating|identified|monitoring|resolved>", summary: "change the status",
@@ -47,6 +49,8 @@ func init() {
 			run: (*Handler).timelineCommand},
 		"list": {usage: "list", summary: "list active incidents", run: (*Handler).listCommand},
 		"help": {usage: "help", summary: "show this help", run: (*Handler).helpCommand},
+	} {
+		register(name, sc)
 	}
 }
 
