@@ -50,9 +50,7 @@ func TestRunbookSearchShareAndSuggestions(t *testing.T) {
 	}
 	h.click(ali, ch.ID, msg, handlers.ActionShareRunbook, value)
 	h.waitFor("shared in channel", func() bool { return strings.Contains(h.channelText(ch.ID), "shared *") })
-	if k := kindsOf(h.events(ch.ID)); k[incident.KindRunbookShared] != 1 {
-		t.Errorf("events = %v", k)
-	}
+	h.waitFor("runbook_shared on the timeline", func() bool { return kindsOf(h.events(ch.ID))[incident.KindRunbookShared] == 1 })
 
 	h.command(sam, general, "runbook zzqx frobulator")
 	h.waitReply(sam, "No runbook section matches")
