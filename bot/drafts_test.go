@@ -343,3 +343,20 @@ func TestCostCapFallsBackToTemplateAndSaysWhy(t *testing.T) {
 		t.Errorf("usage not counted: cost %v err %v", cost, err)
 	}
 }
+
+// TestOneDraftAtATime: a second /incident update while the first is still
+// being written is answered, not drafted (and not paid for) twice.
+func TestOneDraftAtATime(t *testing.T) {
+	fake := openaifake.New(t)
+	fake.SetMode(openaifake.Hang)
+	h := newHarness(t, slackemu.Options{}, withLLM(fake, 2*time.Second))
+	ch := h.declare("P2 double typed")
+	h.command(ali, ch.ID, "update")
+	h.waitFor("the model to be asked", func() bool { return fake.Count() > 0 })
+	h.command(sam, ch.ID, "update")
+	h.waitReply(sam, "already writing a draft")
+	h.draftButton(ch.ID, handlers.ActionApprove) // the first, a template after the timeout
+	if n := countButtons(h, ch.ID, handlers.ActionApprove); n != 1 {
+		t.Errorf("%d drafts posted, want 1", n)
+	}
+}

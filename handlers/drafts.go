@@ -100,6 +100,18 @@ func (h *Handler) writeDraft(ctx context.Context, inc incident.Incident, kind in
 	if h.drafter == nil {
 		return incident.Draft{}, errNoDrafter
 	}
+	// One draft at a time per incident, on any replica: a double-typed
+	// command does not pay twice, and every draft sees what the one before
+	// it spent, so the cost cap holds.
+	lock := fmt.Sprintf("drafting:%d", inc.Number)
+	token, err := h.store.Lock(ctx, lock, draftTimeout+10*time.Second)
+	if err != nil {
+		return incident.Draft{}, fmt.Errorf("lock drafting for %s: %w", inc.ID(), err)
+	}
+	if token == "" {
+		return incident.Draft{}, incident.Errorf(incident.EConflict, "I'm already writing a draft for %s; it will appear here in a moment.", inc.ID())
+	}
+	defer h.store.Unlock(context.WithoutCancel(ctx), lock, token)
 	events, err := h.store.Events(ctx, inc.Number)
 	if err != nil {
 		return incident.Draft{}, fmt.Errorf("load events of %s: %w", inc.ID(), err)
