@@ -21,6 +21,7 @@ const (
 	EnvAPIURL         = "PAGERDUTY_API_URL"
 	EnvWebhookSecret  = "PAGERDUTY_WEBHOOK_SECRET"
 	EnvAutoDeclare    = "PAGERDUTY_AUTO_DECLARE"
+	EnvInstance       = "PAGERDUTY_INSTANCE"
 )
 
 // Defaults applied by New to zero Config fields.
@@ -66,6 +67,11 @@ type Config struct {
 	// incidents open an incident here; "*" means every service
 	// (PAGERDUTY_AUTO_DECLARE, comma separated).
 	AutoDeclare []string
+	// Instance names this deployment in dedup keys ("prod:INC-42"), so two
+	// deployments sharing a PagerDuty account (staging and production)
+	// never take each other's pages for their own (PAGERDUTY_INSTANCE).
+	// Empty keeps plain "INC-42" keys.
+	Instance string
 	// Source is the event's source field, the system that raised it.
 	Source string
 	// Timeout bounds each HTTP call to PagerDuty (one attempt).
@@ -118,6 +124,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		// Secrets mounted from files often end in a newline.
 		WebhookSecret: strings.TrimSpace(getenv(EnvWebhookSecret)),
 		AutoDeclare:   ParseList(getenv(EnvAutoDeclare)),
+		Instance:      strings.TrimSpace(getenv(EnvInstance)),
 	}, nil
 }
 

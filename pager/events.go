@@ -44,6 +44,28 @@ func ParseDedupKey(key string) (n int64, service string, ok bool) {
 	return n, service, true
 }
 
+// dedupKey is DedupKey with this deployment's instance prefix, if any.
+func (c *Client) dedupKey(inc incident.Incident, service string) string {
+	if c.cfg.Instance == "" {
+		return DedupKey(inc, service)
+	}
+	return c.cfg.Instance + ":" + DedupKey(inc, service)
+}
+
+// ownKey reports whether key is a dedup key this deployment made, and for
+// which incident. With an instance set, only keys carrying it are ours.
+func (c *Client) ownKey(key string) (int64, bool) {
+	if c.cfg.Instance != "" {
+		rest, found := strings.CutPrefix(key, c.cfg.Instance+":")
+		if !found {
+			return 0, false
+		}
+		key = rest
+	}
+	n, _, ok := ParseDedupKey(key)
+	return n, ok
+}
+
 // severity maps incident severities onto the Events API's four levels.
 func severity(s incident.Severity) string {
 	switch s {
@@ -98,7 +120,7 @@ func (c *Client) Resolve(ctx context.Context, inc incident.Incident, services []
 			errs = append(errs, fmt.Errorf("pager: resolve %s: %w", inc.ID(), err))
 			continue
 		}
-		ev := &pagerduty.V2Event{RoutingKey: key, Action: "resolve", DedupKey: DedupKey(inc, service)}
+		ev := &pagerduty.V2Event{RoutingKey: key, Action: "resolve", DedupKey: c.dedupKey(inc, service)}
 		if _, err := c.send(ctx, "resolve "+ev.DedupKey, ev); err != nil {
 			errs = append(errs, c.userError(err, "resolve the page to "+serviceName(service), routingHint(service)))
 		}
@@ -124,7 +146,7 @@ func (c *Client) triggerEvent(inc incident.Incident, service, key, link string) 
 	ev := &pagerduty.V2Event{
 		RoutingKey: key,
 		Action:     "trigger",
-		DedupKey:   DedupKey(inc, service),
+		DedupKey:   c.dedupKey(inc, service),
 		Client:     c.cfg.Source,
 		ClientURL:  link,
 		Payload: &pagerduty.V2Payload{

@@ -99,7 +99,7 @@ func (c *Client) WebhookHandler(sink AlertSink) http.Handler {
 		var alert incident.Alert
 		var ok bool
 		if err == nil {
-			alert, ok, err = toAlert(env)
+			alert, ok, err = toAlert(env, c.ownKey)
 		}
 		switch {
 		case err != nil:
@@ -112,7 +112,7 @@ func (c *Client) WebhookHandler(sink AlertSink) http.Handler {
 			return
 		}
 		log = log.With("event_id", alert.EventID, "type", alert.Type, "external_id", alert.ExternalID)
-		if alert.Type == incident.AlertTriggered && ownPage(env) {
+		if _, own := c.ownKey(env.Event.Data.IncidentKey); alert.Type == incident.AlertTriggered && own {
 			log.Info("pagerduty webhook ignored: trigger of our own page")
 			w.WriteHeader(http.StatusOK)
 			return
@@ -135,7 +135,10 @@ func ParseWebhook(body []byte) (a incident.Alert, ok bool, err error) {
 	if err != nil {
 		return a, false, err
 	}
-	return toAlert(env)
+	return toAlert(env, func(key string) (int64, bool) {
+		n, _, ok := ParseDedupKey(key)
+		return n, ok
+	})
 }
 
 func decodeEnvelope(body []byte) (envelope, error) {
@@ -149,7 +152,8 @@ func decodeEnvelope(body []byte) (envelope, error) {
 	return env, nil
 }
 
-func toAlert(env envelope) (a incident.Alert, ok bool, err error) {
+// toAlert converts an envelope; own recognises this deployment's dedup keys.
+func toAlert(env envelope, own func(key string) (int64, bool)) (a incident.Alert, ok bool, err error) {
 	ev := env.Event
 	typ, known := alertTypes[ev.EventType]
 	if !known {
@@ -172,19 +176,13 @@ func toAlert(env envelope) (a incident.Alert, ok bool, err error) {
 	if ev.Agent != nil {
 		a.Actor = ev.Agent.Summary
 	}
-	if n, _, ok := ParseDedupKey(ev.Data.IncidentKey); ok {
+	if n, ok := own(ev.Data.IncidentKey); ok {
 		a.Number = n // a page this bot sent: acks and resolves belong to incident n
 	}
 	if t, err := time.Parse(time.RFC3339Nano, ev.OccurredAt); err == nil {
 		a.At = t
 	}
 	return a, true, nil
-}
-
-// ownPage reports whether env is about an alert this bot raised.
-func ownPage(env envelope) bool {
-	_, _, ok := ParseDedupKey(env.Event.Data.IncidentKey)
-	return ok
 }
 
 // details summarises the incident's other facts in one line for people.

@@ -203,3 +203,48 @@ func BenchmarkWebhook(b *testing.B) {
 type discard struct{}
 
 func (discard) Alert(context.Context, incident.Alert) error { return nil }
+
+// TestInstanceSeparatesDeployments: with PAGERDUTY_INSTANCE set, dedup keys
+// carry it, and only keys carrying it are taken for this deployment's pages;
+// another deployment's page on the same account is an outside alert.
+func TestInstanceSeparatesDeployments(t *testing.T) {
+	e := mustEnv(t, func(c *pager.Config) { c.Instance = "prod" })
+	res, err := e.client.Trigger(context.Background(), testIncident(), "", link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.DedupKey != "prod:INC-42" || e.fake.Events()[0].DedupKey != "prod:INC-42" {
+		t.Fatalf("dedup key = %q, want prod:INC-42", res.DedupKey)
+	}
+	s := &sink{}
+	srv := httptest.NewServer(e.client.WebhookHandler(s))
+	t.Cleanup(srv.Close)
+	deliver := func(id, typ, key string) {
+		t.Helper()
+		inc := pdIncident()
+		inc.IncidentKey = key
+		req, err := pdfake.WebhookRequest(context.Background(), srv.URL, webhookSecret, pdfake.WebhookBody(id, typ, time.Now(), inc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	deliver("E1", "incident.triggered", "prod:INC-42")    // our own page: ignored
+	deliver("E2", "incident.triggered", "staging:INC-42") // another deployment's: an alert
+	deliver("E3", "incident.acknowledged", "prod:INC-42")
+	deliver("E4", "incident.acknowledged", "INC-42") // no instance: not ours
+	got := s.Alerts()
+	if len(got) != 3 {
+		t.Fatalf("sink got %d alerts, want 3: %+v", len(got), got)
+	}
+	if got[0].Type != incident.AlertTriggered || got[0].Number != 0 {
+		t.Errorf("staging's trigger = %+v, want an outside alert", got[0])
+	}
+	if got[1].Number != 42 || got[2].Number != 0 {
+		t.Errorf("acks linked to %d and %d, want 42 and 0", got[1].Number, got[2].Number)
+	}
+}
