@@ -35,16 +35,6 @@ type Config struct {
 	RunbookSuggestions int
 }
 
-// DefaultCadence is the default status-update cadence: PagerDuty's response
-// guide asks for updates at least every 20 minutes in a major incident.
-func DefaultCadence() map[incident.Severity]time.Duration {
-	return map[incident.Severity]time.Duration{
-		incident.P1: 20 * time.Minute,
-		incident.P2: 30 * time.Minute,
-		incident.P3: 2 * time.Hour,
-	}
-}
-
 // Deps are the adapters a Handler uses. Drafter, Pager and Runbooks are
 // optional: nil disables the commands that need them, with a clear reply.
 type Deps struct {
@@ -85,7 +75,7 @@ func New(cfg Config, d Deps) *Handler {
 		cfg.Marks = incident.DefaultMarks()
 	}
 	if cfg.UpdateCadence == nil {
-		cfg.UpdateCadence = DefaultCadence()
+		cfg.UpdateCadence = incident.DefaultUpdateCadence()
 	}
 	if cfg.PostmortemDue == 0 {
 		cfg.PostmortemDue = 48 * time.Hour

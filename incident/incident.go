@@ -91,6 +91,14 @@ func CanTransition(from, to Status) error {
 	return nil
 }
 
+// DefaultUpdateCadence is how often a status update is due, by severity;
+// P4 has none. PagerDuty's response guide asks for updates at least every
+// 20 minutes in a major incident. The reminders and the drafts' "next
+// update" line both follow it.
+func DefaultUpdateCadence() map[Severity]time.Duration {
+	return map[Severity]time.Duration{P1: 20 * time.Minute, P2: 30 * time.Minute, P3: 2 * time.Hour}
+}
+
 // Role is a responsibility someone holds during an incident.
 type Role string
 

@@ -40,15 +40,6 @@ const (
 	DefaultPricePer1KOutput = 0.0006
 )
 
-// DefaultCadence is how often a status update is due, by severity; P4 has
-// none. PagerDuty's response guide asks for at least every 20 minutes in a
-// major incident.
-func DefaultCadence() map[incident.Severity]time.Duration {
-	return map[incident.Severity]time.Duration{
-		incident.P1: 20 * time.Minute, incident.P2: 30 * time.Minute, incident.P3: 2 * time.Hour,
-	}
-}
-
 // Config configures a Drafter. Zero values take the defaults above.
 type Config struct {
 	// APIKey is the OpenAI (or compatible) API key; without one every draft
@@ -73,7 +64,7 @@ type Config struct {
 	// Prices per 1,000 prompt and completion tokens, for the cost tally.
 	// Both zero means gpt-4o-mini's list prices.
 	PricePer1KInput, PricePer1KOutput float64
-	// Cadence is the status-update cadence by severity (nil: DefaultCadence).
+	// Cadence is the status-update cadence by severity (nil: incident.DefaultUpdateCadence).
 	Cadence map[incident.Severity]time.Duration
 	// Clock tells the time (nil: time.Now).
 	Clock func() time.Time
@@ -104,7 +95,7 @@ func New(cfg Config, logger *slog.Logger) *Drafter {
 		cfg.PricePer1KInput, cfg.PricePer1KOutput = DefaultPricePer1KInput, DefaultPricePer1KOutput
 	}
 	if cfg.Cadence == nil {
-		cfg.Cadence = DefaultCadence()
+		cfg.Cadence = incident.DefaultUpdateCadence()
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now

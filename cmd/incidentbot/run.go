@@ -119,7 +119,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 
 // parseCadence parses "P1=20m,P2=30m,P3=2h,P4=0".
 func parseCadence(s string) (map[incident.Severity]time.Duration, error) {
-	out := handlers.DefaultCadence()
+	out := incident.DefaultUpdateCadence()
 	for _, pair := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		sev, sok := incident.ParseSeverity(k)
