@@ -44,24 +44,17 @@ func sections(text string) []slack.Block {
 	return out
 }
 
-// splitText cuts text into pieces of at most max runes, preferring line
-// breaks, then spaces.
+// splitText cuts text into pieces of at most max runes for display,
+// preferring line breaks, then spaces: cutText's pieces with the breaks
+// trimmed away and blank pieces dropped.
 func splitText(text string, max int) []string {
 	var out []string
-	for utf8.RuneCountInString(text) > max {
-		r := []rune(text)
-		cut := string(r[:max])
-		i := strings.LastIndexByte(cut, '\n')
-		if i < len(cut)/2 {
-			i = strings.LastIndexByte(cut, ' ')
+	for _, piece := range cutText(text, max) {
+		if piece = strings.Trim(piece, "\n "); piece != "" {
+			out = append(out, piece)
 		}
-		if i < len(cut)/2 {
-			i = len(cut)
-		}
-		out = append(out, strings.TrimRight(cut[:i], "\n "))
-		text = strings.TrimLeft(text[i:], "\n ")
 	}
-	if strings.TrimSpace(text) != "" || len(out) == 0 {
+	if len(out) == 0 {
 		out = append(out, text)
 	}
 	return out
