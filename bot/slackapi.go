@@ -86,12 +86,6 @@ func (a *API) Post(ctx context.Context, channelID string, m handlers.Message) (s
 	return ts, slackErr("chat.postMessage", err)
 }
 
-// PostThread posts a reply in a thread.
-func (a *API) PostThread(ctx context.Context, channelID, threadTS string, m handlers.Message) (string, error) {
-	_, ts, err := a.c.PostMessageContext(ctx, channelID, append(msgOptions(m), slack.MsgOptionTS(threadTS))...)
-	return ts, slackErr("chat.postMessage", err)
-}
-
 // Update replaces a message's content.
 func (a *API) Update(ctx context.Context, channelID, ts string, m handlers.Message) error {
 	_, _, _, err := a.idem.UpdateMessageContext(ctx, channelID, ts, msgOptions(m)...)

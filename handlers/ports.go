@@ -90,7 +90,6 @@ type Slack interface {
 	Invite(ctx context.Context, channelID string, userIDs ...string) error
 	SetTopic(ctx context.Context, channelID, topic string) error
 	Post(ctx context.Context, channelID string, msg Message) (ts string, err error)
-	PostThread(ctx context.Context, channelID, threadTS string, msg Message) (ts string, err error)
 	Update(ctx context.Context, channelID, ts string, msg Message) error
 	Ephemeral(ctx context.Context, channelID, userID string, msg Message) error
 	Pin(ctx context.Context, channelID, ts string) error
