@@ -63,10 +63,10 @@ func newIngestRig(tb testing.TB) *ingestRig {
 		tb.Fatalf("store: %v", err)
 	}
 	tb.Cleanup(func() { st.Close() })
-	b, err := bot.New(ctx, bot.Config{
-		AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL(),
+	b, _, err := assemble(ctx, emu, config{
+		Config:   bot.Config{Logger: testLogger(), ReminderSpec: "-"},
 		Handlers: handlers.Config{AnnounceChannel: announce},
-		Store:    st, Ready: st, Logger: testLogger(), ReminderSpec: "-",
+		Store:    st,
 	})
 	if err != nil {
 		tb.Fatalf("bot.New: %v", err)

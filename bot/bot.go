@@ -20,7 +20,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/handlers"
-	"github.com/incidentbot/incidentbot/incident"
 )
 
 // Pinger reports whether a dependency is reachable, for /readyz.
@@ -28,32 +27,53 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
-// AlertSink takes paging-system webhook events; *handlers.Handler is one.
-type AlertSink interface {
-	Alert(ctx context.Context, a incident.Alert) error
+// Interactions carries out what people do in Slack: slash commands, button
+// clicks and modal submissions. The bot acks them; these do the work.
+type Interactions interface {
+	// AckText is the short reply sent with a command's ack, or "".
+	AckText(c handlers.SlashCommand) string
+	// CommandLabel names a command for metrics, "other" when unknown.
+	CommandLabel(text string) string
+	Command(ctx context.Context, c handlers.SlashCommand, r handlers.Responder)
+	Action(ctx context.Context, a handlers.BlockAction, r handlers.Responder)
+	// ValidateView runs before a submission is acked; its errors go back in
+	// the ack.
+	ValidateView(ctx context.Context, v handlers.ViewSubmission) map[string]string
+	// ViewChannel is where to answer a submission, which has no response_url.
+	ViewChannel(v handlers.ViewSubmission) string
+	SubmitView(ctx context.Context, v handlers.ViewSubmission, r handlers.Responder)
+}
+
+// Recorder records channel events; each is acked only once it returns nil.
+type Recorder interface {
+	Message(ctx context.Context, m handlers.MessageEvent) error
+	Edit(ctx context.Context, e handlers.EditEvent) error
+	Delete(ctx context.Context, d handlers.DeleteEvent) error
+	Reaction(ctx context.Context, r handlers.ReactionEvent) error
+}
+
+// Background is work that outlives the interaction that started it, which
+// shutdown waits for and, past its deadline, cancels.
+type Background interface {
+	Wait()
+	Cancel()
 }
 
 // Config configures a Bot.
 type Config struct {
-	AppToken string // xapp-
-	BotToken string // xoxb-
-	// APIURL is the Web API base used for every call, apps.connections.open
-	// included, so the bot can run against the emulator.
-	APIURL string
 	// HTTPAddr serves /healthz, /readyz, /metrics and webhooks; "" disables.
-	HTTPAddr string
-	Handlers handlers.Config
-
-	Store    handlers.Store
-	Drafter  handlers.Drafter
-	Pager    handlers.Pager
-	Runbooks handlers.Runbooks
-	Clock    handlers.Clock
+	HTTPAddr     string
+	Interactions Interactions
+	Recorder     Recorder
+	// Remind sends due reminders; cron calls it. Nil disables reminders.
+	Remind func(ctx context.Context) error
+	// Background is drained on shutdown; nil when there is none.
+	Background Background
 	// Ready is checked by /readyz besides the Slack connection (Redis ping).
 	Ready Pinger
-	// Webhook builds the paging-system webhook handler once the alert sink
-	// exists; nil serves no webhook.
-	Webhook func(AlertSink) http.Handler
+	// Webhooks are extra HTTP handlers by pattern, such as
+	// "POST /webhooks/pagerduty".
+	Webhooks map[string]http.Handler
 	// ReminderSpec is the cron spec for reminders; "" means every minute,
 	// "-" disables them.
 	ReminderSpec string
@@ -71,14 +91,12 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
-// Bot is a running incidentbot.
+// Bot is a running incidentbot: the Slack transport.
 type Bot struct {
 	cfg     Config
 	log     *slog.Logger
-	api     *slack.Client
-	slack   *API
+	session *Session
 	conns   []*conn
-	handler *handlers.Handler
 	metrics *metrics
 
 	work      sync.WaitGroup // acknowledged interactions still being worked on
@@ -92,19 +110,62 @@ type Bot struct {
 	workCtx context.Context
 }
 
-// New checks the configuration and the Slack credentials and builds a Bot.
-func New(ctx context.Context, cfg Config) (*Bot, error) {
-	if err := CheckTokens(cfg.AppToken, cfg.BotToken); err != nil {
+// Credentials are what the bot signs in to Slack with.
+type Credentials struct {
+	AppToken string // xapp-
+	BotToken string // xoxb-
+	// APIURL is the Web API base used for every call, apps.connections.open
+	// included, so the bot can run against the emulator.
+	APIURL string
+}
+
+// Session is a signed-in Slack app: the Web API adapter and who the bot is.
+type Session struct {
+	// API is the Web API adapter the handlers use.
+	API *API
+	// UserID and BotID are the bot's own user and bot ids.
+	UserID, BotID string
+	url           string
+	client        *slack.Client
+}
+
+// Connect checks the credentials and asks Slack who the bot is.
+func Connect(ctx context.Context, c Credentials) (*Session, error) {
+	if err := CheckTokens(c.AppToken, c.BotToken); err != nil {
 		return nil, err
 	}
-	if cfg.Store == nil {
-		return nil, errors.New("bot: no store configured")
+	if c.APIURL == "" {
+		c.APIURL = slack.APIURL
 	}
-	if cfg.APIURL == "" {
-		cfg.APIURL = slack.APIURL
+	if !strings.HasSuffix(c.APIURL, "/") {
+		c.APIURL += "/"
 	}
-	if !strings.HasSuffix(cfg.APIURL, "/") {
-		cfg.APIURL += "/"
+	// Two clients: every call retries 429s (Slack rejected it, so a retry
+	// cannot duplicate anything); only idempotent calls also retry 5xx and
+	// connection errors, where the first attempt may have taken effect.
+	retry := slack.DefaultRetryConfig()
+	retry.MaxRetries = 3
+	client := func(handlers []slack.RetryHandler) *slack.Client {
+		r := retry
+		r.Handlers = handlers
+		return slack.New(c.BotToken, slack.OptionAPIURL(c.APIURL), slack.OptionAppLevelToken(c.AppToken),
+			slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}), slack.OptionRetryConfig(r))
+	}
+	api := client(slack.DefaultRetryHandlers(retry))
+	idempotent := client(append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry)))
+	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	who, err := api.AuthTestContext(authCtx)
+	if err != nil {
+		return nil, fmt.Errorf("SLACK_BOT_TOKEN was rejected by %s (auth.test: %w) — check the token and SLACK_API_URL", c.APIURL, err)
+	}
+	return &Session{API: NewAPI(api, idempotent), UserID: who.UserID, BotID: who.BotID, url: c.APIURL, client: api}, nil
+}
+
+// New builds a Bot on a signed-in session.
+func New(s *Session, cfg Config) (*Bot, error) {
+	if cfg.Interactions == nil || cfg.Recorder == nil {
+		return nil, errors.New("bot: no interactions or recorder configured")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -121,34 +182,10 @@ func New(ctx context.Context, cfg Config) (*Bot, error) {
 	if cfg.Connections > 10 {
 		return nil, errors.New("at most 10 socket-mode connections are allowed per Slack app")
 	}
-	// Two clients: every call retries 429s (Slack rejected it, so a retry
-	// cannot duplicate anything); only idempotent calls also retry 5xx and
-	// connection errors, where the first attempt may have taken effect.
-	retry := slack.DefaultRetryConfig()
-	retry.MaxRetries = 3
-	client := func(handlers []slack.RetryHandler) *slack.Client {
-		r := retry
-		r.Handlers = handlers
-		return slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIURL), slack.OptionAppLevelToken(cfg.AppToken),
-			slack.OptionHTTPClient(&http.Client{Timeout: 30 * time.Second}), slack.OptionRetryConfig(r))
-	}
-	api := client(slack.DefaultRetryHandlers(retry))
-	idempotent := client(append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry)))
-	authCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	who, err := api.AuthTestContext(authCtx)
-	if err != nil {
-		return nil, fmt.Errorf("SLACK_BOT_TOKEN was rejected by %s (auth.test: %w) — check the token and SLACK_API_URL", cfg.APIURL, err)
-	}
-	cfg.Handlers.BotUserID, cfg.Handlers.BotID = who.UserID, who.BotID
-	b := &Bot{cfg: cfg, log: cfg.Logger, api: api, slack: NewAPI(api, idempotent), connected: make(chan struct{}), metrics: newMetrics()}
+	b := &Bot{cfg: cfg, log: cfg.Logger, session: s, connected: make(chan struct{}), metrics: newMetrics()}
 	for i := range cfg.Connections {
-		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(api)})
+		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(s.client)})
 	}
-	b.handler = handlers.New(cfg.Handlers, handlers.Deps{
-		Slack: b.slack, Store: cfg.Store, Drafter: cfg.Drafter, Pager: cfg.Pager,
-		Runbooks: cfg.Runbooks, Clock: cfg.Clock, Logger: cfg.Logger,
-	})
 	return b, nil
 }
 
@@ -168,9 +205,6 @@ func CheckTokens(app, bot string) error {
 	return nil
 }
 
-// Handler returns the bot's handlers (for tests and webhooks).
-func (b *Bot) Handler() *handlers.Handler { return b.handler }
-
 // Connected is closed once the bot has a socket-mode connection.
 func (b *Bot) Connected() <-chan struct{} { return b.connected }
 
@@ -179,16 +213,6 @@ func (b *Bot) HTTPAddr() net.Addr {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.httpAddr
-}
-
-// Run runs the bot until ctx ends, then drains in-flight work within the
-// drain timeout and returns.
-func Run(ctx context.Context, cfg Config) error {
-	b, err := New(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	return b.Run(ctx)
 }
 
 // goTracked runs f in a goroutine that shutdown waits for.
@@ -212,7 +236,6 @@ func (b *Bot) Run(ctx context.Context) error {
 	workCtx, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
 	b.workCtx = workCtx
-	b.handler.SetBackground(workCtx, b.goTracked)
 
 	srv, err := b.startHTTP(workCtx)
 	if err != nil {
@@ -241,7 +264,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		pumps.Go(func() { b.pump(ctx, c) })
 	}
 
-	b.log.Info("incidentbot running", "api", b.cfg.APIURL, "bot_user", b.cfg.Handlers.BotUserID, "connections", len(b.conns))
+	b.log.Info("incidentbot running", "api", b.session.url, "bot_user", b.session.UserID, "connections", len(b.conns))
 	<-ctx.Done()
 	pumps.Wait() // nothing is routed to the shards after this
 
@@ -264,6 +287,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() {
 		shardsDone.Wait()
 		b.work.Wait()
+		if b.cfg.Background != nil {
+			b.cfg.Background.Wait()
+		}
 		if sched != nil {
 			<-sched.Stop().Done()
 		}
@@ -276,6 +302,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	case <-timer.C:
 		b.log.Warn("drain timed out; cancelling remaining work")
 		cancelWork()
+		if b.cfg.Background != nil {
+			b.cfg.Background.Cancel()
+		}
 		// Cancelled work returns promptly; never wait past a short grace.
 		select {
 		case <-drained:
@@ -390,7 +419,7 @@ func (b *Bot) shard(evt socketmode.Event) chan item {
 }
 
 func (b *Bot) startCron(ctx context.Context) *cron.Cron {
-	if b.cfg.ReminderSpec == "-" {
+	if b.cfg.ReminderSpec == "-" || b.cfg.Remind == nil {
 		return nil
 	}
 	spec := b.cfg.ReminderSpec
@@ -404,7 +433,7 @@ func (b *Bot) startCron(ctx context.Context) *cron.Cron {
 	if _, err := c.AddFunc(spec, func() {
 		tctx, cancel := context.WithTimeout(ctx, 50*time.Second)
 		defer cancel()
-		if err := b.handler.Remind(tctx); err != nil {
+		if err := b.cfg.Remind(tctx); err != nil {
 			b.log.Error("reminders", "err", err)
 		}
 	}); err != nil {

@@ -10,7 +10,6 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/incidentbot/incidentbot/handlers"
-	"github.com/incidentbot/incidentbot/incident"
 )
 
 // eventTimeout bounds recording one event: past it the event is not acked
@@ -71,7 +70,7 @@ func (b *Bot) handleEventsAPI(ctx context.Context, c *conn, evt socketmode.Event
 }
 
 func (b *Bot) dispatchEvent(ctx context.Context, eventID string, data any) (kind string, err error) {
-	h := b.handler
+	h := b.cfg.Recorder
 	err = handlers.Recover(b.log, "event", func() error {
 		switch e := data.(type) {
 		case *slackevents.MessageEvent:
@@ -136,7 +135,7 @@ func (b *Bot) handleSlash(c *conn, evt socketmode.Event) {
 	start := time.Now()
 	sc := handlers.SlashCommand{UserID: cmd.UserID, ChannelID: cmd.ChannelID, Text: cmd.Text, TriggerID: cmd.TriggerID}
 	var payload any
-	if text := handlers.AckText(sc); text != "" {
+	if text := b.cfg.Interactions.AckText(sc); text != "" {
 		payload = map[string]string{"response_type": "ephemeral", "text": text}
 	}
 	actx, cancel := context.WithTimeout(b.workCtx, ackTimeout)
@@ -145,23 +144,13 @@ func (b *Bot) handleSlash(c *conn, evt socketmode.Event) {
 		b.log.Warn("ack slash command", "err", err)
 	}
 	b.metrics.ackLatency.WithLabelValues("command").Observe(time.Since(start).Seconds())
-	b.metrics.commands.WithLabelValues(commandName(cmd.Text)).Inc()
+	b.metrics.commands.WithLabelValues(b.cfg.Interactions.CommandLabel(cmd.Text)).Inc()
 	r := urlResponder{url: cmd.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
 	b.goTracked(func() {
 		ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 		defer cancel()
-		b.handler.Command(ctx, sc, r)
+		b.cfg.Interactions.Command(ctx, sc, r)
 	})
-}
-
-// commandName is the subcommand for metrics, "other" for anything unknown
-// so a typo cannot grow the metric's cardinality.
-func commandName(text string) string {
-	name := incident.ParseCommand(text).Name
-	if name != "" && !handlers.IsCommand(name) {
-		return "other"
-	}
-	return name
 }
 
 // handleInteractive acks button clicks at once; modal submissions are
@@ -188,25 +177,25 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 			b.goTracked(func() {
 				ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 				defer cancel()
-				b.handler.Action(ctx, a, r)
+				b.cfg.Interactions.Action(ctx, a, r)
 			})
 		}
 	case slack.InteractionTypeViewSubmission:
 		v := handlers.ViewSubmission{UserID: cb.User.ID, CallbackID: cb.View.CallbackID,
 			PrivateMetadata: cb.View.PrivateMetadata, Values: viewValues(cb.View.State)}
 		vctx, cancel := context.WithTimeout(b.workCtx, ackTimeout)
-		errs := b.handler.ValidateView(vctx, v)
+		errs := b.cfg.Interactions.ValidateView(vctx, v)
 		cancel()
 		if len(errs) > 0 {
 			ack(slack.NewErrorsViewSubmissionResponse(errs))
 			return
 		}
 		ack(nil)
-		r := ephemeralResponder{api: b.slack, channel: handlers.ViewChannel(v), user: v.UserID}
+		r := ephemeralResponder{api: b.session.API, channel: b.cfg.Interactions.ViewChannel(v), user: v.UserID}
 		b.goTracked(func() {
 			ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 			defer cancel()
-			b.handler.SubmitView(ctx, v, r)
+			b.cfg.Interactions.SubmitView(ctx, v, r)
 		})
 	default:
 		ack(nil)

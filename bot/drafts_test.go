@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
@@ -16,7 +15,7 @@ import (
 )
 
 func withLLM(fake *openaifake.Server, timeout time.Duration) option {
-	return withConfig(func(c *bot.Config) {
+	return withConfig(func(c *config) {
 		c.Drafter = llm.New(llm.Config{APIKey: "sk-test-key", BaseURL: fake.BaseURL(), Model: "gpt-test",
 			Timeout: timeout, MaxRetries: 1}, testLogger())
 	})
@@ -319,7 +318,7 @@ func TestCatchupIsPrivate(t *testing.T) {
 // budget on the first draft; the next one is a template that says why.
 func TestCostCapFallsBackToTemplateAndSaysWhy(t *testing.T) {
 	fake := openaifake.New(t)
-	h := newHarness(t, slackemu.Options{}, withConfig(func(c *bot.Config) {
+	h := newHarness(t, slackemu.Options{}, withConfig(func(c *config) {
 		c.Drafter = llm.New(llm.Config{APIKey: "sk-test-key", BaseURL: fake.BaseURL(), Model: "gpt-test",
 			Timeout: 5 * time.Second, CostCapUSD: 1e-9}, testLogger())
 	}))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -15,6 +16,8 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
+	"github.com/incidentbot/incidentbot/pager"
+	"github.com/incidentbot/incidentbot/runbooks"
 	"github.com/incidentbot/incidentbot/store"
 )
 
@@ -27,6 +30,44 @@ const (
 	general  = "C0GENERAL"
 )
 
+// config is what a test bot is assembled from: transport settings and the
+// adapters, wired the way cmd/incidentbot wires them.
+type config struct {
+	bot.Config
+	Handlers handlers.Config
+	Store    *store.Store
+	Drafter  handlers.Drafter
+	Pager    *pager.Client
+	Runbooks *runbooks.Library
+	Clock    handlers.Clock
+}
+
+// assemble signs in to the emulator and wires the bot as cmd/incidentbot
+// does.
+func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, *handlers.App, error) {
+	session, err := bot.Connect(ctx, bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()})
+	if err != nil {
+		return nil, nil, err
+	}
+	hc := c.Handlers
+	hc.BotUserID, hc.BotID = session.UserID, session.BotID
+	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
+	if c.Runbooks != nil {
+		deps.Runbooks = c.Runbooks
+	}
+	if c.Pager != nil {
+		deps.Pager = c.Pager
+	}
+	app := handlers.New(hc, deps)
+	bc := c.Config
+	bc.Interactions, bc.Recorder, bc.Remind, bc.Background, bc.Ready = app, app.Recorder(), app.Remind, app, c.Store
+	if c.Pager != nil {
+		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": c.Pager.WebhookHandler(app)}
+	}
+	b, err := bot.New(session, bc)
+	return b, app, err
+}
+
 // harness is the whole bot running against the Slack emulator and a real
 // Redis, the way it runs in production but for the endpoints.
 type harness struct {
@@ -36,13 +77,14 @@ type harness struct {
 	store    *store.Store
 	redisURL string
 	bot      *bot.Bot
+	app      *handlers.App
 	stop     func()
-	cfg      bot.Config
+	cfg      config
 }
 
 type option func(*harness)
 
-func withConfig(f func(*bot.Config)) option { return func(h *harness) { f(&h.cfg) } }
+func withConfig(f func(*config)) option { return func(h *harness) { f(&h.cfg) } }
 
 func withRedisURL(url string) option { return func(h *harness) { h.redisURL = url } }
 
@@ -76,10 +118,10 @@ func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness
 	}
 	t.Cleanup(func() { st.Close() })
 	h.store = st
-	h.cfg = bot.Config{
-		AppToken: h.emu.AppToken(), BotToken: h.emu.BotToken(), APIURL: h.emu.URL(),
+	h.cfg = config{
+		Config:   bot.Config{Logger: testLogger(), ReminderSpec: "-", HTTPAddr: "127.0.0.1:0"},
 		Handlers: handlers.Config{AnnounceChannel: announce},
-		Store:    st, Ready: st, Logger: testLogger(), ReminderSpec: "-", HTTPAddr: "127.0.0.1:0",
+		Store:    st,
 	}
 	for _, o := range opts {
 		o(h)
@@ -91,9 +133,9 @@ func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness
 // startBot starts (or restarts) the bot process.
 func (h *harness) startBot() {
 	h.t.Helper()
-	b, err := bot.New(h.ctx, h.cfg)
+	b, app, err := assemble(h.ctx, h.emu, h.cfg)
 	if err != nil {
-		h.t.Fatalf("bot.New: %v", err)
+		h.t.Fatalf("assemble the bot: %v", err)
 	}
 	runCtx, cancel := context.WithCancel(h.ctx)
 	done := make(chan error, 1)
@@ -120,7 +162,7 @@ func (h *harness) startBot() {
 	case <-h.ctx.Done():
 		h.t.Fatal("bot never connected to the emulator")
 	}
-	h.bot = b
+	h.bot, h.app = b, app
 }
 
 func (h *harness) waitFor(what string, cond func() bool) {

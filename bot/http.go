@@ -62,8 +62,8 @@ func (b *Bot) startHTTP(ctx context.Context) (*http.Server, error) {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.reg, promhttp.HandlerOpts{}))
-	if b.cfg.Webhook != nil {
-		mux.Handle("POST /webhooks/pagerduty", b.cfg.Webhook(b.handler))
+	for pattern, h := range b.cfg.Webhooks {
+		mux.Handle(pattern, h)
 	}
 	ln, err := net.Listen("tcp", b.cfg.HTTPAddr)
 	if err != nil {

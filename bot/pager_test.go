@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/pdfake"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
@@ -18,7 +17,7 @@ import (
 const webhookSecret = "whsec-test"
 
 func withPager(t testing.TB, pd *pdfake.Server) option {
-	return withConfig(func(c *bot.Config) {
+	return withConfig(func(c *config) {
 		pc, err := pager.New(pager.Config{
 			RoutingKey: "R0UTINGKEYDEFAULT0000000000000000",
 			Services:   map[string]string{"checkout": "R0UTINGKEYCHECKOUT000000000000000"},
@@ -30,7 +29,6 @@ func withPager(t testing.TB, pd *pdfake.Server) option {
 			t.Fatal(err)
 		}
 		c.Pager = pc
-		c.Webhook = func(sink bot.AlertSink) http.Handler { return pc.WebhookHandler(sink) }
 	})
 }
 

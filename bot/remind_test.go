@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
@@ -30,11 +29,11 @@ func (c *clock) advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func withClock(c *clock) option { return withConfig(func(cfg *bot.Config) { cfg.Clock = c }) }
+func withClock(c *clock) option { return withConfig(func(cfg *config) { cfg.Clock = c }) }
 
 func (h *harness) remind() {
 	h.t.Helper()
-	if err := h.bot.Handler().Remind(h.ctx); err != nil {
+	if err := h.app.Remind(h.ctx); err != nil {
 		h.t.Fatalf("Remind: %v", err)
 	}
 }
@@ -115,7 +114,7 @@ func TestRemindersAreSentOnceAcrossReplicas(t *testing.T) {
 		wg.Add(1)
 		go func(r *harness) {
 			defer wg.Done()
-			if err := r.bot.Handler().Remind(r.ctx); err != nil {
+			if err := r.app.Remind(r.ctx); err != nil {
 				t.Error(err)
 			}
 		}(r)

@@ -34,7 +34,7 @@ func (r urlResponder) Reply(ctx context.Context, m handlers.Message) error {
 // ephemeralResponder answers with chat.postEphemeral, for interactions that
 // have no response_url (modal submissions).
 type ephemeralResponder struct {
-	api     handlers.Slack
+	api     handlers.Ephemeral
 	channel string
 	user    string
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
@@ -15,7 +14,7 @@ import (
 )
 
 func withRunbooks(t testing.TB) option {
-	return withConfig(func(c *bot.Config) {
+	return withConfig(func(c *config) {
 		lib, err := runbooks.Open(context.Background(), "", testLogger())
 		if err != nil {
 			t.Fatal(err)

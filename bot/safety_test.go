@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
@@ -128,7 +127,7 @@ func TestEditAfterSomeoneElseApproved(t *testing.T) {
 func TestShutdownIsBoundedWhileWorkHangs(t *testing.T) {
 	fake := openaifake.New(t)
 	fake.SetMode(openaifake.Hang)
-	h := newHarness(t, slackemu.Options{}, withLLM(fake, time.Minute), withConfig(func(c *bot.Config) {
+	h := newHarness(t, slackemu.Options{}, withLLM(fake, time.Minute), withConfig(func(c *config) {
 		c.DrainTimeout = 300 * time.Millisecond
 	}))
 	ch := h.declare("P2 hanging model")

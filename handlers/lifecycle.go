@@ -3,60 +3,39 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"maps"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
 )
 
-// change applies f to the incident of channelID under the incident's lock:
-// reload, f, record the events f returns, save. Slack calls belong after it
-// returns, outside the lock, so a rate-limited Slack never holds it.
-func (h *Handler) change(ctx context.Context, channelID string, f func(inc *incident.Incident) ([]incident.Event, error)) (before, after incident.Incident, err error) {
-	inc, err := h.incidentFor(ctx, channelID)
-	if err != nil {
-		return inc, inc, err
-	}
-	return h.changeIncident(ctx, inc.Number, f)
+// Inviter adds people to channels.
+type Inviter interface {
+	Invite(ctx context.Context, channelID string, userIDs ...string) error
 }
 
-// changeIncident is change for incident n.
-func (h *Handler) changeIncident(ctx context.Context, n int64, f func(inc *incident.Incident) ([]incident.Event, error)) (before, after incident.Incident, err error) {
-	err = h.withIncident(ctx, n, func() error {
-		cur, err := h.store.Incident(ctx, n)
-		if err != nil {
-			return fmt.Errorf("reload incident %d: %w", n, err)
-		}
-		before = cur
-		before.Roles = maps.Clone(cur.Roles)
-		events, err := f(&cur)
-		if err != nil {
-			return err
-		}
-		for _, ev := range events {
-			if _, err := h.record(ctx, cur.Number, ev); err != nil {
-				return err
-			}
-		}
-		if err := h.store.SaveIncident(ctx, cur); err != nil {
-			return fmt.Errorf("save incident %d: %w", cur.Number, err)
-		}
-		after = cur
-		return nil
-	})
-	return before, after, err
+// Lifecycle changes an incident's status, severity and roles, and
+// resolves it. Each change is recorded, told in the channel, shown in the
+// header, and then passed to the listeners.
+type Lifecycle struct {
+	incidents *Incidents
+	slack     Inviter
+	headers   Headers
+	listeners Listener
+	log       *slog.Logger
 }
 
-func (h *Handler) statusCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
+func (l *Lifecycle) status(ctx context.Context, c SlashCommand, args string, r Responder) error {
 	to, ok := incident.ParseStatus(args)
 	if !ok {
 		return incident.Errorf(incident.EInvalid, "Status must be one of investigating, identified, monitoring or resolved — for example `/incident status identified`.")
 	}
 	if to == incident.Resolved {
-		return h.resolveCommand(ctx, c, "", r)
+		return l.resolve(ctx, c, "", r)
 	}
-	before, inc, err := h.change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if err := incident.CanTransition(inc.Status, to); err != nil {
 			return nil, err
 		}
@@ -71,20 +50,22 @@ func (h *Handler) statusCommand(ctx context.Context, c SlashCommand, args string
 	if err != nil {
 		return err
 	}
-	h.post(ctx, inc.ChannelID, fmt.Sprintf("%s Status changed from *%s* to *%s* by %s.", statusEmoji[to], before.Status, to, user(c.UserID)))
-	h.refreshHeader(ctx, inc)
+	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf("%s Status changed from *%s* to *%s* by %s.", slackui.StatusEmoji[to], before.Status, to, slackui.Mention(c.UserID)))
+	l.headers.Refresh(ctx, inc)
+	trigger := StatusChanged
 	if before.Status == incident.Resolved {
-		h.announce(ctx, textMessage(fmt.Sprintf(":arrows_counterclockwise: *%s reopened*: %s — <#%s>", inc.ID(), escape(inc.Title), inc.ChannelID)))
+		trigger = Reopened
 	}
+	l.listeners.Changed(ctx, Change{Trigger: trigger, Before: before, After: inc, Actor: c.UserID})
 	return nil
 }
 
-func (h *Handler) severityCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
+func (l *Lifecycle) severity(ctx context.Context, c SlashCommand, args string, _ Responder) error {
 	to, ok := incident.ParseSeverity(args)
 	if !ok {
 		return incident.Errorf(incident.EInvalid, "Severity must be P1, P2, P3 or P4 — for example `/incident severity P2`.")
 	}
-	before, inc, err := h.change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if inc.Severity == to {
 			return nil, incident.Errorf(incident.ENoop, "The incident is already %s.", to)
 		}
@@ -96,23 +77,17 @@ func (h *Handler) severityCommand(ctx context.Context, c SlashCommand, args stri
 	if err != nil {
 		return err
 	}
-	from := before.Severity
 	verb := "lowered"
-	if to < from {
+	if to < before.Severity {
 		verb = "raised"
 	}
-	h.post(ctx, inc.ChannelID, fmt.Sprintf("%s Severity %s from *%s* to *%s* by %s.", severityEmoji[to], verb, from, to, user(c.UserID)))
-	h.refreshHeader(ctx, inc)
-	if to < from {
-		h.announce(ctx, textMessage(fmt.Sprintf("%s *%s raised to %s*: %s — <#%s>", severityEmoji[to], inc.ID(), to, escape(inc.Title), inc.ChannelID)))
-		if inc.Active() && h.pager != nil && h.pager.Pages(to) && !h.pager.Pages(from) {
-			h.pageInBackground(ctx, inc, "", c.UserID)
-		}
-	}
+	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf("%s Severity %s from *%s* to *%s* by %s.", slackui.SeverityEmoji[to], verb, before.Severity, to, slackui.Mention(c.UserID)))
+	l.headers.Refresh(ctx, inc)
+	l.listeners.Changed(ctx, Change{Trigger: SeverityChanged, Before: before, After: inc, Actor: c.UserID})
 	return nil
 }
 
-func (h *Handler) roleCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
+func (l *Lifecycle) role(ctx context.Context, c SlashCommand, args string, _ Responder) error {
 	fields := strings.Fields(args)
 	usage := "Use `/incident role lead|comms|tech|scribe @person`, for example `/incident role comms @ali`."
 	if len(fields) != 2 {
@@ -120,15 +95,15 @@ func (h *Handler) roleCommand(ctx context.Context, c SlashCommand, args string, 
 	}
 	role, ok := incident.ParseRole(fields[0])
 	if !ok {
-		return incident.Errorf(incident.EInvalid, "I don't know the role `%s`. %s", escape(incident.Truncate(fields[0], 30)), usage)
+		return incident.Errorf(incident.EInvalid, "I don't know the role `%s`. %s", slackui.Escape(incident.Truncate(fields[0], 30)), usage)
 	}
 	who, ok := incident.ParseUserMention(fields[1])
 	if !ok {
 		return incident.Errorf(incident.EInvalid, "Mention the person with @, so Slack links them. %s", usage)
 	}
-	_, inc, err := h.change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if inc.Roles[role] == who {
-			return nil, incident.Errorf(incident.ENoop, "%s is already the %s.", user(who), strings.ToLower(role.Title()))
+			return nil, incident.Errorf(incident.ENoop, "%s is already the %s.", slackui.Mention(who), strings.ToLower(role.Title()))
 		}
 		ev := incident.Event{Kind: incident.KindRole, Actor: c.UserID,
 			Data: map[string]string{"role": string(role), "user": who, "previous": inc.Roles[role]}}
@@ -141,21 +116,22 @@ func (h *Handler) roleCommand(ctx context.Context, c SlashCommand, args string, 
 	if err != nil {
 		return err
 	}
-	if err := h.slack.Invite(ctx, inc.ChannelID, who); err != nil {
-		h.log.Warn("invite role holder", "incident", inc.ID(), "user", who, "err", err)
+	if err := l.slack.Invite(ctx, inc.ChannelID, who); err != nil {
+		l.log.Warn("invite role holder", "incident", inc.ID(), "user", who, "err", err)
 	}
-	h.post(ctx, inc.ChannelID, fmt.Sprintf(":busts_in_silhouette: %s is now the *%s* (set by %s).", user(who), strings.ToLower(role.Title()), user(c.UserID)))
-	h.refreshHeader(ctx, inc)
+	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":busts_in_silhouette: %s is now the *%s* (set by %s).", slackui.Mention(who), strings.ToLower(role.Title()), slackui.Mention(c.UserID)))
+	l.headers.Refresh(ctx, inc)
+	l.listeners.Changed(ctx, Change{Trigger: RoleAssigned, Before: before, After: inc, Actor: c.UserID})
 	return nil
 }
 
-func (h *Handler) resolveCommand(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+func (l *Lifecycle) resolve(ctx context.Context, c SlashCommand, _ string, _ Responder) error {
 	var dur string
-	_, inc, err := h.change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if !inc.Active() {
 			return nil, incident.Errorf(incident.ENoop, "%s is already resolved. To reopen it, `/incident status investigating`.", inc.ID())
 		}
-		now := h.now()
+		now := l.incidents.now()
 		dur = incident.FormatDuration(inc.Duration(now))
 		events := []incident.Event{
 			{Kind: incident.KindStatus, Actor: c.UserID, At: now, Data: map[string]string{"from": string(inc.Status), "to": string(incident.Resolved)}},
@@ -167,17 +143,8 @@ func (h *Handler) resolveCommand(ctx context.Context, c SlashCommand, _ string, 
 	if err != nil {
 		return err
 	}
-	h.post(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), user(c.UserID), dur))
-	h.refreshHeader(ctx, inc)
-	h.announce(ctx, textMessage(fmt.Sprintf(":white_check_mark: *%s resolved* after %s: %s — <#%s>", inc.ID(), dur, escape(inc.Title), inc.ChannelID)))
-	h.resolvePages(ctx, inc, c.UserID)
+	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), slackui.Mention(c.UserID), dur))
+	l.headers.Refresh(ctx, inc)
+	l.listeners.Changed(ctx, Change{Trigger: Resolved, Before: before, After: inc, Actor: c.UserID})
 	return nil
-}
-
-// post sends a line to a channel, logging failures: the event is already on
-// the log, so a failed post loses nothing.
-func (h *Handler) post(ctx context.Context, channelID, text string) {
-	if _, err := h.slack.Post(ctx, channelID, textMessage(text)); err != nil {
-		h.log.Warn("post", "channel", channelID, "err", err)
-	}
 }

@@ -3,30 +3,91 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
 )
 
 // pageTimeout bounds a background page with all its retries: PagerDuty being
 // down must never block declaring, but the channel is told if it gave up.
 const pageTimeout = 3 * time.Minute
 
-func init() {
-	register("page", subcommand{usage: "page [service]", summary: "page the on-call through PagerDuty",
-		ack: "Paging…", run: (*Handler).pageCommand})
-	register("oncall", subcommand{usage: "oncall [schedule or escalation policy]", summary: "who is on call now",
-		run: (*Handler).oncallCommand})
+// Pager pages people and tells who is on call.
+type Pager interface {
+	// Pages reports whether declaring at sev pages by default.
+	Pages(sev incident.Severity) bool
+	// AutoDeclares reports whether a triggered alert on service opens an
+	// incident by itself.
+	AutoDeclares(service string) bool
+	// Trigger pages service ("" for the default) about inc, retrying with
+	// backoff until ctx ends.
+	Trigger(ctx context.Context, inc incident.Incident, service, link string) (incident.PageResult, error)
+	// Resolve resolves the pages sent for inc.
+	Resolve(ctx context.Context, inc incident.Incident, services []string) error
+	// OnCall lists who is on call for a schedule or escalation policy name or
+	// ID ("" for all).
+	OnCall(ctx context.Context, query string) ([]incident.OnCall, error)
+}
+
+// ExternalLinks remembers which paging-system incident became which of ours.
+type ExternalLinks interface {
+	// LinkExternal records that externalID became incident n.
+	LinkExternal(ctx context.Context, externalID string, n int64) error
+	// ExternalIncident returns the incident an external id became.
+	ExternalIncident(ctx context.Context, externalID string) (n int64, ok bool, err error)
+}
+
+type pagingStore interface {
+	ExternalLinks
+	Appender
+	EventLog
+	Locker
+}
+
+// Paging pages the on-call on declare, on a severity raise and on demand,
+// resolves pages on resolve, answers /incident oncall, and takes the paging
+// system's webhook events (auto-declare, acknowledgements, resolutions).
+type Paging struct {
+	incidents  *Incidents
+	pager      Pager // nil: paging is off, with a clear reply
+	store      pagingStore
+	slack      Permalinker
+	declarer   *Declarer
+	headers    Headers
+	background *Background
+	replies
+	log *slog.Logger
 }
 
 var errNoPager = incident.Errorf(incident.EUnavailable,
 	"PagerDuty isn't set up for this bot: set PAGERDUTY_ROUTING_KEY (and PAGERDUTY_API_TOKEN for on-call lookups).")
 
+// Changed pages on declare and on a raise into a paging severity, and
+// resolves pages when the incident is resolved.
+func (h *Paging) Changed(ctx context.Context, c Change) {
+	if h.pager == nil {
+		return
+	}
+	inc := c.After
+	switch c.Trigger {
+	case Declared:
+		h.pageOnDeclare(ctx, inc)
+	case SeverityChanged:
+		if inc.Severity < c.Before.Severity && inc.Active() && h.pager.Pages(inc.Severity) && !h.pager.Pages(c.Before.Severity) {
+			h.pageInBackground(ctx, inc, "", c.Actor)
+		}
+	case Resolved:
+		h.resolvePages(ctx, inc, c.Actor)
+	}
+}
+
 // pageOnDeclare pages when the severity pages by default and the incident did
 // not itself come from the paging system (that would page twice).
-func (h *Handler) pageOnDeclare(ctx context.Context, inc incident.Incident) {
-	if h.pager == nil || !h.pager.Pages(inc.Severity) || strings.HasPrefix(inc.Source, "pagerduty") {
+func (h *Paging) pageOnDeclare(ctx context.Context, inc incident.Incident) {
+	if !h.pager.Pages(inc.Severity) || strings.HasPrefix(inc.Source, "pagerduty") {
 		return
 	}
 	h.pageInBackground(ctx, inc, "", inc.DeclaredBy)
@@ -34,9 +95,9 @@ func (h *Handler) pageOnDeclare(ctx context.Context, inc incident.Incident) {
 
 // pageInBackground triggers a page with retries, off the interaction's path,
 // and reports the outcome in the channel and on the log.
-func (h *Handler) pageInBackground(_ context.Context, inc incident.Incident, service, by string) {
-	h.bg(func() {
-		ctx, cancel := context.WithTimeoutCause(h.bgCtx, pageTimeout, fmt.Errorf("paging gave up after %s", pageTimeout))
+func (h *Paging) pageInBackground(_ context.Context, inc incident.Incident, service, by string) {
+	h.background.Go(func(bg context.Context) {
+		ctx, cancel := context.WithTimeoutCause(bg, pageTimeout, fmt.Errorf("paging gave up after %s", pageTimeout))
 		defer cancel()
 		if _, err := h.page(ctx, inc, service, by); err != nil {
 			h.log.Error("page", "incident", inc.ID(), "service", service, "err", err)
@@ -45,7 +106,7 @@ func (h *Handler) pageInBackground(_ context.Context, inc incident.Incident, ser
 }
 
 // page triggers a page and records the outcome, success or failure.
-func (h *Handler) page(ctx context.Context, inc incident.Incident, service, by string) (incident.PageResult, error) {
+func (h *Paging) page(ctx context.Context, inc incident.Incident, service, by string) (incident.PageResult, error) {
 	link := "https://slack.com/app_redirect?channel=" + inc.ChannelID
 	if inc.HeaderTS != "" {
 		if l, err := h.slack.Permalink(ctx, inc.ChannelID, inc.HeaderTS); err == nil {
@@ -62,31 +123,25 @@ func (h *Handler) page(ctx context.Context, inc incident.Incident, service, by s
 		// a short one of its own.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		defer cancel()
-		h.recordQuietly(rctx, inc, incident.Event{Kind: incident.KindPageFailed, Actor: by,
+		h.incidents.Note(rctx, inc, incident.Event{Kind: incident.KindPageFailed, Actor: by,
 			Text: incident.ErrorMessage(err), Data: map[string]string{"service": service}})
 		if incident.ErrorCode(err) == incident.EInvalid {
 			return res, err
 		}
-		h.post(rctx, inc.ChannelID, fmt.Sprintf(":warning: I could not page the on-call (%s) through PagerDuty, even after retrying. Page them another way, and try `/incident page` again later.", label))
+		h.incidents.Say(rctx, inc.ChannelID, fmt.Sprintf(":warning: I could not page the on-call (%s) through PagerDuty, even after retrying. Page them another way, and try `/incident page` again later.", label))
 		return res, err
 	}
-	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindPage, Actor: by, Text: res.Message,
+	h.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindPage, Actor: by, Text: res.Message,
 		Data: map[string]string{"service": service, "dedup_key": res.DedupKey}})
-	h.post(ctx, inc.ChannelID, fmt.Sprintf(":pager: Paged the on-call (%s) through PagerDuty.", label))
+	h.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":pager: Paged the on-call (%s) through PagerDuty.", label))
 	return res, nil
 }
 
-func (h *Handler) recordQuietly(ctx context.Context, inc incident.Incident, ev incident.Event) {
-	if _, err := h.record(ctx, inc.Number, ev); err != nil {
-		h.log.Error("record", "incident", inc.ID(), "kind", ev.Kind, "err", err)
-	}
-}
-
-func (h *Handler) pageCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
+func (h *Paging) command(ctx context.Context, c SlashCommand, args string, r Responder) error {
 	if h.pager == nil {
 		return errNoPager
 	}
-	inc, err := h.incidentFor(ctx, c.ChannelID)
+	inc, err := h.incidents.ForChannel(ctx, c.ChannelID)
 	if err != nil {
 		return err
 	}
@@ -99,16 +154,13 @@ func (h *Handler) pageCommand(ctx context.Context, c SlashCommand, args string, 
 	if _, err := h.page(ctx, inc, service, c.UserID); err != nil {
 		return err
 	}
-	h.reply(ctx, r, Message{Text: ":pager: Page sent."})
+	h.send(ctx, r, slackui.Plain(":pager: Page sent."))
 	return nil
 }
 
 // resolvePages resolves every page sent for inc, in the background.
-func (h *Handler) resolvePages(ctx context.Context, inc incident.Incident, by string) {
-	if h.pager == nil {
-		return
-	}
-	events, err := h.store.Events(ctx, inc.Number)
+func (h *Paging) resolvePages(ctx context.Context, inc incident.Incident, by string) {
+	events, err := h.incidents.Events(ctx, inc)
 	if err != nil {
 		h.log.Error("load events to resolve pages", "incident", inc.ID(), "err", err)
 		return
@@ -124,21 +176,21 @@ func (h *Handler) resolvePages(ctx context.Context, inc incident.Incident, by st
 	if len(services) == 0 {
 		return
 	}
-	h.bg(func() {
-		ctx, cancel := context.WithTimeout(h.bgCtx, pageTimeout)
+	h.background.Go(func(bg context.Context) {
+		ctx, cancel := context.WithTimeout(bg, pageTimeout)
 		defer cancel()
 		if err := h.pager.Resolve(ctx, inc, services); err != nil {
 			h.log.Error("resolve pages", "incident", inc.ID(), "err", err)
-			h.post(ctx, inc.ChannelID, ":warning: I could not resolve the PagerDuty alert; resolve it in PagerDuty.")
+			h.incidents.Say(ctx, inc.ChannelID, ":warning: I could not resolve the PagerDuty alert; resolve it in PagerDuty.")
 			return
 		}
-		h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindPageResolve, Actor: by,
+		h.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindPageResolve, Actor: by,
 			Data: map[string]string{"services": strings.Join(services, ",")}})
-		h.post(ctx, inc.ChannelID, ":pager: Resolved the PagerDuty alert.")
+		h.incidents.Say(ctx, inc.ChannelID, ":pager: Resolved the PagerDuty alert.")
 	})
 }
 
-func (h *Handler) oncallCommand(ctx context.Context, _ SlashCommand, args string, r Responder) error {
+func (h *Paging) oncall(ctx context.Context, _ SlashCommand, args string, r Responder) error {
 	if h.pager == nil {
 		return errNoPager
 	}
@@ -149,27 +201,7 @@ func (h *Handler) oncallCommand(ctx context.Context, _ SlashCommand, args string
 	if len(people) == 0 {
 		return incident.Errorf(incident.ENotFound, "Nobody is on call for %q right now, or no schedule or escalation policy has that name.", strings.TrimSpace(args))
 	}
-	var b strings.Builder
-	b.WriteString("*On call now*\n")
-	for _, p := range people {
-		name := escape(p.Name)
-		if p.URL != "" {
-			name = fmt.Sprintf("<%s|%s>", p.URL, escape(p.Name))
-		}
-		via := p.Schedule
-		if via == "" {
-			via = p.Policy
-		}
-		fmt.Fprintf(&b, "• level %d: %s", p.Level, name)
-		if via != "" {
-			fmt.Fprintf(&b, " — %s", via)
-		}
-		if !p.Until.IsZero() {
-			fmt.Fprintf(&b, " (until %s)", when(p.Until))
-		}
-		b.WriteByte('\n')
-	}
-	h.reply(ctx, r, textMessage(strings.TrimRight(b.String(), "\n")))
+	h.send(ctx, r, slackui.OnCall(people))
 	return nil
 }
 
@@ -177,7 +209,7 @@ func (h *Handler) oncallCommand(ctx context.Context, _ SlashCommand, args string
 // a service that auto-declares opens an incident exactly once, however often
 // the webhook is delivered; acknowledgements and resolutions go on the
 // timeline of the incident the alert belongs to.
-func (h *Handler) Alert(ctx context.Context, a incident.Alert) error {
+func (h *Paging) Alert(ctx context.Context, a incident.Alert) error {
 	return Recover(h.log, "alert", func() error {
 		switch a.Type {
 		case incident.AlertTriggered:
@@ -189,7 +221,7 @@ func (h *Handler) Alert(ctx context.Context, a incident.Alert) error {
 	})
 }
 
-func (h *Handler) alertTriggered(ctx context.Context, a incident.Alert) error {
+func (h *Paging) alertTriggered(ctx context.Context, a incident.Alert) error {
 	if h.pager == nil || !h.pager.AutoDeclares(a.Service) || a.ExternalID == "" {
 		return nil
 	}
@@ -227,8 +259,8 @@ func (h *Handler) alertTriggered(ctx context.Context, a incident.Alert) error {
 	return err
 }
 
-func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a incident.Alert) (incident.Incident, error) {
-	inc, err := h.Declare(ctx, "", d, "pagerduty:"+a.ExternalID)
+func (h *Paging) declareExternal(ctx context.Context, d incident.Declaration, a incident.Alert) (incident.Incident, error) {
+	inc, err := h.declarer.Declare(ctx, "", d, "pagerduty:"+a.ExternalID)
 	if err != nil {
 		return inc, err
 	}
@@ -236,14 +268,14 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 	if err := h.store.LinkExternal(ctx, a.ExternalID, inc.Number); err != nil {
 		return inc, fmt.Errorf("link %s to %s: %w", a.ExternalID, inc.ID(), err)
 	}
-	_, inc, err = h.changeIncident(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+	_, inc, err = h.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 		cur.ExternalID, cur.ExternalURL = a.ExternalID, a.URL
 		return nil, nil
 	})
 	if err == nil {
-		h.refreshHeader(ctx, inc)
+		h.headers.Refresh(ctx, inc)
 	}
-	h.recordQuietly(ctx, inc, incident.Event{Kind: incident.KindNote, At: alertTime(a, h),
+	h.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindNote, At: h.alertTime(a),
 		Text: "PagerDuty incident triggered: " + a.Title,
 		Data: map[string]string{"service": a.Service, "external_id": a.ExternalID, "url": a.URL, "urgency": a.Urgency}})
 	return inc, err
@@ -254,8 +286,8 @@ func (h *Handler) declareExternal(ctx context.Context, d incident.Declaration, a
 // signed body replayed later must not land twice.
 const staleAlert = 23 * time.Hour
 
-func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
-	if !a.At.IsZero() && h.now().Sub(a.At) > staleAlert {
+func (h *Paging) alertFollowUp(ctx context.Context, a incident.Alert) error {
+	if !a.At.IsZero() && h.incidents.now().Sub(a.At) > staleAlert {
 		h.log.Warn("ignoring a PagerDuty event older than a day (a replay?)", "event", a.EventID, "occurred_at", a.At)
 		return nil
 	}
@@ -269,22 +301,22 @@ func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
 		}
 		n = a.Number
 	}
-	inc, err := h.store.Incident(ctx, n)
+	inc, err := h.incidents.Get(ctx, n)
 	if isNotFound(err) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("load incident %d: %w", n, err)
+		return err
 	}
 	kind, verb := incident.KindPageAck, "acknowledged"
 	if a.Type == incident.AlertResolved {
 		kind, verb = incident.KindPageResolve, "resolved"
 	}
-	at := alertTime(a, h)
+	at := h.alertTime(a)
 	data := map[string]string{"external_id": a.ExternalID, "by": a.Actor}
 	line := fmt.Sprintf(":pager: PagerDuty incident %s %s", a.ExternalID, verb)
 	if a.Actor != "" {
-		line += " by " + escape(a.Actor)
+		line += " by " + slackui.Escape(a.Actor)
 	}
 	if kind == incident.KindPageAck {
 		tta := incident.FormatDuration(at.Sub(inc.DeclaredAt))
@@ -295,13 +327,13 @@ func (h *Handler) alertFollowUp(ctx context.Context, a incident.Alert) error {
 	if _, appended, err := h.store.Append(ctx, n, eventKey(a.EventID, ""), ev); err != nil || !appended {
 		return err
 	}
-	h.post(ctx, inc.ChannelID, line+".")
+	h.incidents.Say(ctx, inc.ChannelID, line+".")
 	return nil
 }
 
-func alertTime(a incident.Alert, h *Handler) time.Time {
+func (h *Paging) alertTime(a incident.Alert) time.Time {
 	if a.At.IsZero() {
-		return h.now()
+		return h.incidents.now()
 	}
 	return a.At.UTC()
 }

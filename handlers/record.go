@@ -4,10 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
 )
+
+// MessageLog appends to incidents' logs and tells which messages it holds.
+type MessageLog interface {
+	Appender
+	// HasMessage reports whether a message with Slack ts is on n's log.
+	HasMessage(ctx context.Context, n int64, ts string) (bool, error)
+}
+
+// MessageFetcher fetches a message the bot never saw.
+type MessageFetcher interface {
+	// FetchMessage returns the message at ts, for reactions on messages the
+	// bot never saw; incident.ErrNotFound when Slack no longer has it.
+	FetchMessage(ctx context.Context, channelID, ts string) (incident.Event, error)
+}
+
+// Recorder puts everything said in incident channels on the timeline:
+// messages, edits, deletions, thread replies and reaction marks. A nil error
+// means the event is safely on the log (or is not to be recorded) and may
+// be acknowledged; an error means it must not be, so Slack redelivers.
+type Recorder struct {
+	incidents *Incidents
+	log       MessageLog
+	slack     MessageFetcher
+	marks     map[string]incident.Mark
+	botUserID string
+	botID     string
+	logger    *slog.Logger
+}
 
 // MessageEvent is a message posted in a channel the bot is in.
 type MessageEvent struct {
@@ -75,29 +104,29 @@ func eventKey(id, fallback string) string {
 // Message records a message in an incident channel. A nil error means the
 // message is safely on the log (or is not to be recorded) and the event may
 // be acknowledged; an error means it must not be, so Slack redelivers.
-func (h *Handler) Message(ctx context.Context, m MessageEvent) error {
-	if !conversational[m.Subtype] || h.fromBot(m.UserID, m.BotID) || m.TS == "" {
+func (rec *Recorder) Message(ctx context.Context, m MessageEvent) error {
+	if !conversational[m.Subtype] || rec.fromBot(m.UserID, m.BotID) || m.TS == "" {
 		return nil
 	}
-	n, ok, err := h.channelIncident(ctx, m.ChannelID)
+	n, ok, err := rec.incidents.lookup(ctx, m.ChannelID)
 	if err != nil || !ok {
-		return wrapLookup(err, m.ChannelID)
+		return err
 	}
 	actor := m.UserID
 	if actor == "" {
 		actor = m.BotID // an integration's message: its bot id stands in
 	}
-	ev := incident.Event{Kind: incident.KindMessage, At: orNow(m.At, h), Actor: actor,
+	ev := incident.Event{Kind: incident.KindMessage, At: rec.orNow(m.At), Actor: actor,
 		TS: m.TS, ThreadTS: threadOf(m.ThreadTS, m.TS), Text: m.Text, Files: m.Files}
-	if _, _, err := h.store.Append(ctx, n, messageKey(m.TS), ev); err != nil {
+	if _, _, err := rec.log.Append(ctx, n, messageKey(m.TS), ev); err != nil {
 		return fmt.Errorf("record message %s in incident %d: %w", m.TS, n, err)
 	}
 	return nil
 }
 
 // Edit records a message edit as a new event; the original stays on the log.
-func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
-	if h.fromBot(e.UserID, e.BotID) || e.TS == "" {
+func (rec *Recorder) Edit(ctx context.Context, e EditEvent) error {
+	if rec.fromBot(e.UserID, e.BotID) || e.TS == "" {
 		return nil
 	}
 	// Slack also sends message_changed when it unfurls a link: same text,
@@ -105,12 +134,12 @@ func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
 	if e.PreviousText != "" && e.PreviousText == e.Text {
 		return nil
 	}
-	n, ok, err := h.channelIncident(ctx, e.ChannelID)
+	n, ok, err := rec.incidents.lookup(ctx, e.ChannelID)
 	if err != nil || !ok {
-		return wrapLookup(err, e.ChannelID)
+		return err
 	}
-	ev := incident.Event{Kind: incident.KindEdit, At: orNow(e.At, h), Actor: e.UserID, TS: e.TS, Text: e.Text, Files: e.Files}
-	if _, _, err := h.store.Append(ctx, n, eventKey(e.EventID, "edit:"+e.TS+":"+e.Text), ev); err != nil {
+	ev := incident.Event{Kind: incident.KindEdit, At: rec.orNow(e.At), Actor: e.UserID, TS: e.TS, Text: e.Text, Files: e.Files}
+	if _, _, err := rec.log.Append(ctx, n, eventKey(e.EventID, "edit:"+e.TS+":"+e.Text), ev); err != nil {
 		return fmt.Errorf("record edit of %s in incident %d: %w", e.TS, n, err)
 	}
 	return nil
@@ -118,16 +147,16 @@ func (h *Handler) Edit(ctx context.Context, e EditEvent) error {
 
 // Delete records a deletion; the fold drops the message from the timeline
 // but the log keeps what was said.
-func (h *Handler) Delete(ctx context.Context, d DeleteEvent) error {
+func (rec *Recorder) Delete(ctx context.Context, d DeleteEvent) error {
 	if d.TS == "" {
 		return nil
 	}
-	n, ok, err := h.channelIncident(ctx, d.ChannelID)
+	n, ok, err := rec.incidents.lookup(ctx, d.ChannelID)
 	if err != nil || !ok {
-		return wrapLookup(err, d.ChannelID)
+		return err
 	}
-	ev := incident.Event{Kind: incident.KindDelete, At: orNow(d.At, h), TS: d.TS}
-	if _, _, err := h.store.Append(ctx, n, eventKey(d.EventID, "delete:"+d.TS), ev); err != nil {
+	ev := incident.Event{Kind: incident.KindDelete, At: rec.orNow(d.At), TS: d.TS}
+	if _, _, err := rec.log.Append(ctx, n, eventKey(d.EventID, "delete:"+d.TS), ev); err != nil {
 		return fmt.Errorf("record deletion of %s in incident %d: %w", d.TS, n, err)
 	}
 	return nil
@@ -136,22 +165,22 @@ func (h *Handler) Delete(ctx context.Context, d DeleteEvent) error {
 // Reaction marks or unmarks a message when the reaction is a mapped one. A
 // reaction on a message the log never saw (sent before the bot joined, or
 // while it was down) fetches the message from Slack and records it first.
-func (h *Handler) Reaction(ctx context.Context, r ReactionEvent) error {
-	mark, ok := h.cfg.Marks[r.Reaction]
-	if !ok || r.ItemTS == "" || r.UserID == h.cfg.BotUserID {
+func (rec *Recorder) Reaction(ctx context.Context, r ReactionEvent) error {
+	mark, ok := rec.marks[r.Reaction]
+	if !ok || r.ItemTS == "" || r.UserID == rec.botUserID {
 		return nil
 	}
-	n, ok, err := h.channelIncident(ctx, r.ChannelID)
+	n, ok, err := rec.incidents.lookup(ctx, r.ChannelID)
 	if err != nil || !ok {
-		return wrapLookup(err, r.ChannelID)
+		return err
 	}
 	if r.Added {
-		seen, err := h.store.HasMessage(ctx, n, r.ItemTS)
+		seen, err := rec.log.HasMessage(ctx, n, r.ItemTS)
 		if err != nil {
 			return fmt.Errorf("check message %s in incident %d: %w", r.ItemTS, n, err)
 		}
 		if !seen {
-			recorded, err := h.backfill(ctx, n, r.ChannelID, r.ItemTS)
+			recorded, err := rec.backfill(ctx, n, r.ChannelID, r.ItemTS)
 			if err != nil {
 				return err
 			}
@@ -164,37 +193,37 @@ func (h *Handler) Reaction(ctx context.Context, r ReactionEvent) error {
 	if r.Added {
 		kind = incident.KindMark
 	}
-	ev := incident.Event{Kind: kind, At: orNow(r.At, h), Actor: r.UserID, TS: r.ItemTS, Mark: mark, Reaction: r.Reaction}
+	ev := incident.Event{Kind: kind, At: rec.orNow(r.At), Actor: r.UserID, TS: r.ItemTS, Mark: mark, Reaction: r.Reaction}
 	key := eventKey(r.EventID, fmt.Sprintf("%s:%s:%s:%s:%d", kind, r.ItemTS, r.UserID, r.Reaction, ev.At.UnixNano()))
-	if _, _, err := h.store.Append(ctx, n, key, ev); err != nil {
+	if _, _, err := rec.log.Append(ctx, n, key, ev); err != nil {
 		return fmt.Errorf("record %s of %s in incident %d: %w", kind, r.ItemTS, n, err)
 	}
 	return nil
 }
 
 // backfill fetches a message the log never saw and records it.
-func (h *Handler) backfill(ctx context.Context, n int64, channelID, ts string) (bool, error) {
-	ev, err := h.slack.FetchMessage(ctx, channelID, ts)
+func (rec *Recorder) backfill(ctx context.Context, n int64, channelID, ts string) (bool, error) {
+	ev, err := rec.slack.FetchMessage(ctx, channelID, ts)
 	if errors.Is(err, incident.ErrNotFound) {
-		h.log.Info("reaction on a message Slack no longer has", "incident", n, "ts", ts)
+		rec.logger.Info("reaction on a message Slack no longer has", "incident", n, "ts", ts)
 		return false, nil
 	}
 	if err != nil {
 		return false, fmt.Errorf("fetch message %s for incident %d: %w", ts, n, err)
 	}
-	if h.fromBot(ev.Actor, ev.Get("bot_id")) {
+	if rec.fromBot(ev.Actor, ev.Get("bot_id")) {
 		return false, nil
 	}
 	ev.Kind = incident.KindMessage
 	ev.ThreadTS = threadOf(ev.ThreadTS, ev.TS)
 	if ev.At.IsZero() {
-		ev.At = h.now()
+		ev.At = rec.incidents.now()
 	}
 	ev.Data = map[string]string{"backfilled": "true"}
 	// A key of its own: if the message's own event is merely late (it came
 	// on another connection), it is still recorded when it arrives, so the
 	// log keeps the text as first posted; the fold shows the message once.
-	if _, _, err := h.store.Append(ctx, n, "fetch:"+ts, ev); err != nil {
+	if _, _, err := rec.log.Append(ctx, n, "fetch:"+ts, ev); err != nil {
 		return false, fmt.Errorf("record fetched message %s in incident %d: %w", ts, n, err)
 	}
 	return true, nil
@@ -202,8 +231,8 @@ func (h *Handler) backfill(ctx context.Context, n int64, channelID, ts string) (
 
 // fromBot reports whether a message is the bot's own. Other bots' messages
 // (an alert posted by a monitoring tool) are part of the record.
-func (h *Handler) fromBot(userID, botID string) bool {
-	return (botID != "" && botID == h.cfg.BotID) || (userID != "" && userID == h.cfg.BotUserID)
+func (rec *Recorder) fromBot(userID, botID string) bool {
+	return (botID != "" && botID == rec.botID) || (userID != "" && userID == rec.botUserID)
 }
 
 // threadOf keeps a thread ts only for replies: Slack sets thread_ts on a
@@ -215,16 +244,9 @@ func threadOf(threadTS, ts string) string {
 	return threadTS
 }
 
-func orNow(t time.Time, h *Handler) time.Time {
+func (rec *Recorder) orNow(t time.Time) time.Time {
 	if t.IsZero() {
-		return h.now()
+		return rec.incidents.now()
 	}
 	return t.UTC()
-}
-
-func wrapLookup(err error, channelID string) error {
-	if err != nil {
-		return fmt.Errorf("look up channel %s: %w", channelID, err)
-	}
-	return nil
 }

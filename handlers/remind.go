@@ -6,10 +6,36 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/slack-go/slack"
+	"log/slog"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
 )
+
+// RecentLister lists up to limit incidents, newest first.
+type RecentLister interface {
+	Recent(ctx context.Context, limit int) ([]incident.Incident, error)
+}
+
+type reminderStore interface {
+	RecentLister
+	Locker
+}
+
+// Reminders nudges incidents whose status update is overdue and resolved
+// incidents whose postmortem is still not approved.
+type Reminders struct {
+	incidents *Incidents
+	store     reminderStore
+	slack     Poster
+	// cadence is how often an approved status update is due, per
+	// severity; a missing or zero entry means no reminders.
+	cadence map[incident.Severity]time.Duration
+	// postmortemDue is how long after resolution a postmortem may stay
+	// unapproved before the channel is reminded.
+	postmortemDue time.Duration
+	log           *slog.Logger
+}
 
 // reminderLockTTL keeps one replica per tick: ticks are a minute apart, so a
 // lock held slightly under that covers one tick on every replica.
@@ -18,8 +44,8 @@ const reminderLockTTL = 50 * time.Second
 // Remind nudges active incidents whose status update is overdue and resolved
 // incidents whose postmortem is still not approved. It is called by cron on
 // every replica; a lock per tick makes one replica send each reminder.
-func (h *Handler) Remind(ctx context.Context) error {
-	now := h.now()
+func (h *Reminders) Remind(ctx context.Context) error {
+	now := h.incidents.now()
 	// Never unlocked: the lock belongs to the tick and expires with it.
 	token, err := h.store.Lock(ctx, "reminders:"+now.Truncate(time.Minute).Format("200601021504"), reminderLockTTL)
 	if err != nil || token == "" {
@@ -37,9 +63,9 @@ func (h *Handler) Remind(ctx context.Context) error {
 	return nil
 }
 
-func (h *Handler) remindOne(ctx context.Context, inc incident.Incident, now time.Time) error {
+func (h *Reminders) remindOne(ctx context.Context, inc incident.Incident, now time.Time) error {
 	if inc.Active() {
-		cadence := h.cfg.UpdateCadence[inc.Severity]
+		cadence := h.cadence[inc.Severity]
 		if cadence <= 0 {
 			return nil
 		}
@@ -50,27 +76,23 @@ func (h *Handler) remindOne(ctx context.Context, inc incident.Incident, now time
 		if now.Sub(last) < cadence || now.Sub(inc.NudgedAt) < cadence {
 			return nil
 		}
-		btn := slack.NewButtonBlockElement(ActionDraftUpdate, fmt.Sprint(inc.Number), plain("Draft update"))
-		btn.Style = slack.StylePrimary
-		text := fmt.Sprintf(":alarm_clock: No status update for %s — %s incidents get one every %s. Stakeholders are waiting.",
-			incident.FormatDuration(now.Sub(last)), inc.Severity, incident.FormatDuration(cadence))
-		msg := Message{Text: text, Blocks: []slack.Block{section(text), slack.NewActionBlock("", btn)}}
+		msg := slackui.UpdateReminder(inc, incident.FormatDuration(now.Sub(last)), incident.FormatDuration(cadence))
 		return h.nudge(ctx, inc, msg, now)
 	}
-	if inc.PostmortemID != "" || inc.ResolvedAt.IsZero() || now.Sub(inc.ResolvedAt) < h.cfg.PostmortemDue || inc.NudgedAt.After(inc.ResolvedAt) {
+	if inc.PostmortemID != "" || inc.ResolvedAt.IsZero() || now.Sub(inc.ResolvedAt) < h.postmortemDue || inc.NudgedAt.After(inc.ResolvedAt) {
 		return nil
 	}
 	text := fmt.Sprintf(":memo: %s was resolved %s ago and its postmortem is still pending. `/incident postmortem` drafts it from the timeline.",
 		inc.ID(), incident.FormatDuration(now.Sub(inc.ResolvedAt)))
-	return h.nudge(ctx, inc, textMessage(text), now)
+	return h.nudge(ctx, inc, slackui.Text(text), now)
 }
 
 // errNudged says another replica or tick nudged first.
 var errNudged = errors.New("already nudged")
 
 // nudge claims the reminder under the incident's lock, then posts it.
-func (h *Handler) nudge(ctx context.Context, inc incident.Incident, msg Message, now time.Time) error {
-	_, cur, err := h.changeIncident(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+func (h *Reminders) nudge(ctx context.Context, inc incident.Incident, msg Message, now time.Time) error {
+	_, cur, err := h.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 		if !cur.NudgedAt.Equal(inc.NudgedAt) {
 			return nil, errNudged
 		}

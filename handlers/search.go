@@ -8,42 +8,49 @@ import (
 	"unicode"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
 )
 
 // searchScope is how many past incidents /incident search looks through.
 const searchScope = 500
 
-func init() {
-	register("search", subcommand{usage: "search <words>", summary: "find past incidents and their postmortems",
-		run: (*Handler).searchCommand})
+// History lists past incidents and reads their postmortems.
+type History interface {
+	// Recent lists up to limit incidents, newest first, resolved included.
+	Recent(ctx context.Context, limit int) ([]incident.Incident, error)
+	// Draft returns the draft with id (an approved postmortem), or ErrNotFound.
+	Draft(ctx context.Context, id string) (incident.Draft, error)
 }
 
-// searchHit is an incident that matched, with its score.
-type searchHit struct {
-	inc        incident.Incident
-	score      int
-	postmortem bool // the words were found in its postmortem
-}
-
-// searchCommand finds past incidents by title, description and approved
+// Search finds past incidents by title, description and approved
 // postmortem: every incident is something to learn from.
-func (h *Handler) searchCommand(ctx context.Context, c SlashCommand, args string, r Responder) error {
-	words := searchWords(PlainText(args))
+type Search struct {
+	store History
+	replies
+}
+
+type scored struct {
+	slackui.SearchHit
+	score int
+}
+
+func (s *Search) command(ctx context.Context, _ SlashCommand, args string, r Responder) error {
+	words := searchWords(slackui.PlainText(args))
 	if len(words) == 0 {
 		return incident.Errorf(incident.EInvalid, "Tell me what to look for, for example `/incident search stripe webhooks`.")
 	}
-	recent, err := h.store.Recent(ctx, searchScope)
+	recent, err := s.store.Recent(ctx, searchScope)
 	if err != nil {
 		return fmt.Errorf("list incidents for search: %w", err)
 	}
-	var hits []searchHit
+	var hits []scored
 	for _, inc := range recent {
-		hit := searchHit{inc: inc, score: 3*matches(words, inc.Title) + matches(words, inc.Description)}
+		hit := scored{SearchHit: slackui.SearchHit{Incident: inc}, score: 3*matches(words, inc.Title) + matches(words, inc.Description)}
 		if inc.PostmortemID != "" {
-			if d, err := h.store.Draft(ctx, inc.PostmortemID); err == nil {
+			if d, err := s.store.Draft(ctx, inc.PostmortemID); err == nil {
 				if n := matches(words, d.FinalText); n > 0 {
 					hit.score += n
-					hit.postmortem = true
+					hit.Postmortem = true
 				}
 			}
 		}
@@ -51,30 +58,18 @@ func (h *Handler) searchCommand(ctx context.Context, c SlashCommand, args string
 			hits = append(hits, hit)
 		}
 	}
+	query := strings.Join(words, " ")
 	if len(hits) == 0 {
-		h.reply(ctx, r, Message{Text: fmt.Sprintf("No incident among the last %d matches “%s”. Try fewer words, or a service or symptom.", searchScope, escape(strings.Join(words, " ")))})
+		s.send(ctx, r, slackui.Plain(fmt.Sprintf("No incident among the last %d matches “%s”. Try fewer words, or a service or symptom.", searchScope, slackui.Escape(query))))
 		return nil
 	}
 	// Best first; among equals, the newest.
-	slices.SortStableFunc(hits, func(a, b searchHit) int { return b.score - a.score })
-	var b strings.Builder
-	fmt.Fprintf(&b, "*Past incidents matching “%s”*\n", escape(strings.Join(words, " ")))
-	for _, hit := range hits[:min(len(hits), 10)] {
-		inc := hit.inc
-		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · %s · <#%s>", severityEmoji[inc.Severity], inc.ID(), escape(inc.Title),
-			inc.Severity, inc.Status, inc.DeclaredAt.UTC().Format("2006-01-02"), inc.ChannelID)
-		if inc.PostmortemID != "" {
-			b.WriteString(" · :page_facing_up: postmortem")
-			if hit.postmortem {
-				b.WriteString(" (matches)")
-			}
-		}
-		b.WriteByte('\n')
+	slices.SortStableFunc(hits, func(a, b scored) int { return b.score - a.score })
+	var shown []slackui.SearchHit
+	for _, h := range hits[:min(len(hits), 10)] {
+		shown = append(shown, h.SearchHit)
 	}
-	if len(hits) > 10 {
-		fmt.Fprintf(&b, "…and %d more; add a word to narrow it down.", len(hits)-10)
-	}
-	h.reply(ctx, r, textMessage(strings.TrimRight(b.String(), "\n")))
+	s.send(ctx, r, slackui.SearchResults(query, shown, len(hits)-len(shown)))
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package incident
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -113,4 +114,15 @@ func declaredSeverity(word string) (Severity, bool) {
 		return 0, false
 	}
 	return ParseSeverity(w)
+}
+
+var mentionRe = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// Mentions lists the user IDs mentioned in Slack message text, in order.
+func Mentions(text string) []string {
+	var out []string
+	for _, m := range mentionRe.FindAllStringSubmatch(text, -1) {
+		out = append(out, m[1])
+	}
+	return out
 }

@@ -61,6 +61,12 @@ type DraftRequest struct {
 	// drafter falls back to the template when it is over its cap.
 	SpentUSD float64
 	Now      time.Time
+	// Names maps user IDs to display names, so the model and the drafts
+	// name people instead of mentioning them.
+	Names map[string]string
+	// Location is the time zone drafts show times in (INCIDENT_TIMEZONE);
+	// nil means UTC.
+	Location *time.Location
 }
 
 // ActionItem is a follow-up from a postmortem, tracked until done.

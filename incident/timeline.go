@@ -159,9 +159,15 @@ func applyMark(e *Entry, ev Event) {
 	e.Marks = slices.DeleteFunc(e.Marks, func(m Mark) bool { return m == ev.Mark })
 }
 
-// Describe renders a system entry as a sentence ("status → identified").
-// Conversation entries return their text.
+// Describe renders a system entry as a sentence ("status → identified"),
+// with people as Slack mentions. Conversation entries return their text.
 func (e Entry) Describe() string {
+	return e.DescribeAs(func(id string) string { return "<@" + id + ">" })
+}
+
+// DescribeAs is Describe with people named by name(id): files and
+// stakeholders read names, not mentions.
+func (e Entry) DescribeAs(name func(id string) string) string {
 	get := func(k string) string {
 		if e.Data == nil {
 			return ""
@@ -178,7 +184,7 @@ func (e Entry) Describe() string {
 	case KindSeverity:
 		return fmt.Sprintf("severity %s → %s", get("from"), get("to"))
 	case KindRole:
-		return fmt.Sprintf("%s → <@%s>", Role(get("role")).Title(), get("user"))
+		return fmt.Sprintf("%s → %s", Role(get("role")).Title(), name(get("user")))
 	case KindResolved:
 		return fmt.Sprintf("resolved after %s", get("duration"))
 	case KindDraftCreated:

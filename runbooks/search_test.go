@@ -10,8 +10,11 @@ import (
 	"github.com/incidentbot/incidentbot/runbooks"
 )
 
-// The handlers consume the library through their Runbooks port.
-var _ handlers.Runbooks = (*runbooks.Library)(nil)
+// The handlers consume the library through their search and suggest ports.
+var (
+	_ handlers.RunbookSearcher = (*runbooks.Library)(nil)
+	_ handlers.Suggester       = (*runbooks.Library)(nil)
+)
 
 // labelled is one query of testdata/queries.tsv and the runbook that answers it.
 type labelled struct{ query, file string }

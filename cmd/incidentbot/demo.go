@@ -54,11 +54,12 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("starter runbooks: %w", err)
 	}
-	b, err := bot.New(ctx, bot.Config{
-		AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL(),
-		Handlers: handlers.Config{AnnounceChannel: announceChannel},
-		Store:    st, Runbooks: rb, Logger: logger, ReminderSpec: "-",
-		Drafter: llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
+	b, err := assemble(ctx, parts{
+		creds:    bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()},
+		handlers: handlers.Config{AnnounceChannel: announceChannel},
+		bot:      bot.Config{ReminderSpec: "-"},
+		store:    st, runbooks: rb, logger: logger,
+		drafter: llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
 	})
 	if err != nil {
 		return err

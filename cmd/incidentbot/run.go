@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"os/signal"
 	"strconv"
@@ -47,6 +46,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		runbooksDir: getenv("RUNBOOKS_DIR"),
 	}
 	c.handlers = handlers.Config{AnnounceChannel: c.announce}
+	if s := getenv("INCIDENT_TIMEZONE"); s != "" {
+		loc, err := time.LoadLocation(strings.TrimSpace(s))
+		if err != nil {
+			return c, fmt.Errorf("INCIDENT_TIMEZONE: %q is not an IANA time zone such as Europe/Berlin or America/New_York", s)
+		}
+		c.handlers.Location = loc
+	}
 	if s := getenv("SLACK_SOCKET_CONNECTIONS"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 10 {
@@ -166,20 +172,24 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	go rb.Watch(ctx, 5*time.Second)
 	go reloadOnHUP(ctx, rb, logger)
 
-	bc := bot.Config{
-		AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL, HTTPAddr: cfg.httpAddr,
-		Handlers: cfg.handlers, Store: st, Ready: st, Runbooks: rb, Logger: logger, Connections: cfg.connections,
-		Drafter: llm.New(cfg.llm, logger),
+	p := parts{
+		creds:    bot.Credentials{AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL},
+		handlers: cfg.handlers, store: st, runbooks: rb, logger: logger,
+		bot:     bot.Config{HTTPAddr: cfg.httpAddr, Connections: cfg.connections},
+		drafter: llm.New(cfg.llm, logger),
 	}
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)
 		if err != nil {
 			return fmt.Errorf("PagerDuty: %w", err)
 		}
-		bc.Pager = pc
-		bc.Webhook = func(sink bot.AlertSink) http.Handler { return pc.WebhookHandler(sink) }
+		p.pager = pc
 	}
-	return bot.Run(ctx, bc)
+	b, err := assemble(ctx, p)
+	if err != nil {
+		return err
+	}
+	return b.Run(ctx)
 }
 
 // warnDurability warns when Redis keeps nothing on disk: the timeline is the

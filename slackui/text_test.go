@@ -1,4 +1,4 @@
-package handlers
+package slackui
 
 import (
 	"strings"
@@ -16,11 +16,11 @@ func TestEscapeAndSafe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := escape(tt.in); got != tt.escaped {
-				t.Errorf("escape(%q) = %q, want %q", tt.in, got, tt.escaped)
+			if got := Escape(tt.in); got != tt.escaped {
+				t.Errorf("Escape(%q) = %q, want %q", tt.in, got, tt.escaped)
 			}
-			if got := safe(tt.in); got != tt.safe {
-				t.Errorf("safe(%q) = %q, want %q", tt.in, got, tt.safe)
+			if got := Safe(tt.in); got != tt.safe {
+				t.Errorf("Safe(%q) = %q, want %q", tt.in, got, tt.safe)
 			}
 		})
 	}
@@ -42,53 +42,31 @@ func TestPlainText(t *testing.T) {
 	}
 }
 
-func TestMrkdwn(t *testing.T) {
-	in := "## Impact\n- **All** EU checkouts\n* see [runbook](https://wiki.example/rb)\n`code` stays"
-	want := "*Impact*\n• *All* EU checkouts\n• see <https://wiki.example/rb|runbook>\n`code` stays"
-	if got := Mrkdwn(in); got != want {
-		t.Errorf("Mrkdwn =\n%s\nwant\n%s", got, want)
-	}
-}
-
-func TestChangeRatio(t *testing.T) {
-	tests := []struct {
-		name          string
-		before, after string
-		want          float64
-	}{
-		{"untouched", "a b c d", "a b c d", 0},
-		{"one word of four", "a b c d", "a b x d", 0.25},
-		{"rewritten", "a b", "c d", 1},
-		{"both empty", "", "", 0},
-		{"from nothing", "", "a b", 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := ChangeRatio(tt.before, tt.after); got != tt.want {
-				t.Errorf("ChangeRatio = %v, want %v", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestSplitAndCutText(t *testing.T) {
 	long := strings.Repeat("word ", 1000) + strings.Repeat("x", 4000) + "\nend"
-	for _, part := range splitText(long, maxSectionText) {
-		if n := utf8.RuneCountInString(part); n > maxSectionText || n == 0 {
+	for _, part := range splitText(long, MaxSectionText) {
+		if n := utf8.RuneCountInString(part); n > MaxSectionText || n == 0 {
 			t.Errorf("splitText part of %d runes", n)
 		}
 	}
-	parts := cutText(long, maxSectionText)
+	parts := CutText(long, MaxSectionText)
 	if strings.Join(parts, "") != long {
-		t.Error("cutText parts do not join back to the text")
+		t.Error("CutText parts do not join back to the text")
 	}
 	for _, part := range parts {
-		if n := utf8.RuneCountInString(part); n > maxSectionText {
-			t.Errorf("cutText part of %d runes", n)
+		if n := utf8.RuneCountInString(part); n > MaxSectionText {
+			t.Errorf("CutText part of %d runes", n)
 		}
 	}
 	emoji := strings.Repeat("🔥", 3500)
-	if got := strings.Join(cutText(emoji, maxSectionText), ""); got != emoji {
-		t.Error("cutText broke multi-byte runes")
+	if got := strings.Join(CutText(emoji, MaxSectionText), ""); got != emoji {
+		t.Error("CutText broke multi-byte runes")
+	}
+}
+
+func TestUnmentionNamesPeople(t *testing.T) {
+	name := func(id string) string { return map[string]string{"U1": "@ali"}[id] }
+	if got := Unmention("<@U1> and <@U2|sam> on it", name); got != "@ali and @sam on it" {
+		t.Errorf("Unmention = %q", got)
 	}
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/incidentbot/incidentbot/bot"
+	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/pager"
+	"github.com/incidentbot/incidentbot/runbooks"
+	"github.com/incidentbot/incidentbot/store"
+)
+
+// parts are what a running bot is assembled from.
+type parts struct {
+	creds    bot.Credentials
+	handlers handlers.Config
+	bot      bot.Config // transport settings; the wiring fills the rest
+	store    *store.Store
+	drafter  handlers.Drafter
+	pager    *pager.Client // nil: PagerDuty is off
+	runbooks *runbooks.Library
+	logger   *slog.Logger
+}
+
+// assemble signs in to Slack and wires the adapters into the capabilities
+// and the capabilities into the transport. It is the one place that knows
+// every package.
+func assemble(ctx context.Context, p parts) (*bot.Bot, error) {
+	session, err := bot.Connect(ctx, p.creds)
+	if err != nil {
+		return nil, err
+	}
+	cfg := p.handlers
+	cfg.BotUserID, cfg.BotID = session.UserID, session.BotID
+	deps := handlers.Deps{Slack: session.API, Store: p.store, Drafter: p.drafter, Logger: p.logger}
+	if p.runbooks != nil {
+		deps.Runbooks = p.runbooks
+	}
+	if p.pager != nil {
+		deps.Pager = p.pager
+	}
+	app := handlers.New(cfg, deps)
+	bc := p.bot
+	bc.Interactions, bc.Recorder, bc.Remind, bc.Background = app, app.Recorder(), app.Remind, app
+	bc.Ready, bc.Logger = p.store, p.logger
+	if p.pager != nil {
+		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": p.pager.WebhookHandler(app)}
+	}
+	return bot.New(session, bc)
+}

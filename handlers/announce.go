@@ -1,0 +1,51 @@
+package handlers
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
+)
+
+// Announcer is the one room that writes to the announce channel: what
+// stakeholders read there is decided here, in their words (names, not
+// mentions).
+type Announcer struct {
+	channel string // "" disables announcements
+	slack   Poster
+	names   Names
+	log     *slog.Logger
+}
+
+// Changed announces declarations, severity raises, resolutions and
+// reopenings.
+func (a *Announcer) Changed(ctx context.Context, c Change) {
+	inc := c.After
+	switch c.Trigger {
+	case Declared:
+		by := ""
+		if inc.DeclaredBy != "" {
+			by = a.names.Of(ctx, inc.DeclaredBy)
+		}
+		a.Announce(ctx, inc, slackui.AnnounceDeclared(inc, by))
+	case SeverityChanged:
+		if inc.Severity < c.Before.Severity {
+			a.Announce(ctx, inc, slackui.AnnounceRaised(inc))
+		}
+	case Resolved:
+		a.Announce(ctx, inc, slackui.AnnounceResolved(inc, incident.FormatDuration(inc.Duration(inc.ResolvedAt))))
+	case Reopened:
+		a.Announce(ctx, inc, slackui.AnnounceReopened(inc))
+	}
+}
+
+// Announce posts msg about inc to the announce channel.
+func (a *Announcer) Announce(ctx context.Context, inc incident.Incident, msg Message) {
+	if a.channel == "" {
+		return
+	}
+	if _, err := a.slack.Post(ctx, a.channel, msg); err != nil {
+		a.log.Warn("announce", "incident", inc.ID(), "channel", a.channel, "err", err)
+	}
+}

@@ -1,0 +1,268 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
+)
+
+// Button action_ids: a public contract, kept stable for users' scripts.
+const (
+	ActionApprove      = slackui.ActionApprove
+	ActionEdit         = slackui.ActionEdit
+	ActionReject       = slackui.ActionReject
+	ActionDraftUpdate  = slackui.ActionDraftUpdate
+	ActionItemDone     = slackui.ActionItemDone
+	ActionShareRunbook = slackui.ActionShareRunbook
+)
+
+// Config holds the handlers' settings.
+type Config struct {
+	// AnnounceChannel is the channel ID where declarations, updates and
+	// resolutions are broadcast; "" disables announcements.
+	AnnounceChannel string
+	// BotUserID is the bot's own Slack user, whose messages are not recorded
+	// as conversation and who may never approve a draft.
+	BotUserID string
+	// BotID is the bot's own bot_id: its messages carry it. Messages from
+	// other bots (alerting tools, workflows) are conversation and recorded.
+	BotID string
+	// Marks maps reaction names to the marks they set.
+	Marks map[string]incident.Mark
+	// UpdateCadence is how often an approved status update is due, per
+	// severity; a missing or zero entry means no reminders.
+	UpdateCadence map[incident.Severity]time.Duration
+	// PostmortemDue is how long after resolution a postmortem may stay
+	// unapproved before the channel is reminded.
+	PostmortemDue time.Duration
+	// RunbookSuggestions is how many runbook sections the header suggests.
+	RunbookSuggestions int
+	// Location is the time zone files and drafts show times in
+	// (INCIDENT_TIMEZONE); nil means UTC.
+	Location *time.Location
+}
+
+// Slack is every Web API call the capabilities make, for wiring: each
+// capability declares and receives only the few it uses.
+type Slack interface {
+	ChannelAdmin
+	Poster
+	Updater
+	Ephemeral
+	ViewOpener
+	Uploader
+	Permalinker
+	UserNamer
+	MessageFetcher
+}
+
+// Store is everything the capabilities keep, for wiring; each capability
+// declares and receives only the part it uses.
+type Store interface {
+	incidentsStore
+	Numberer
+	MessageLog
+	DraftStore
+	ExternalLinks
+	History
+	ActiveLister
+}
+
+// Deps are the adapters App wires into the capabilities. Drafter, Pager and
+// Runbooks are optional: nil disables the commands that need them, with a
+// clear reply.
+type Deps struct {
+	Slack    Slack
+	Store    Store
+	Drafter  Drafter
+	Pager    Pager
+	Runbooks interface {
+		RunbookSearcher
+		Suggester
+	}
+	Clock  Clock
+	Logger *slog.Logger
+}
+
+// App is incidentbot's capabilities wired together, behind the routing
+// table. It is safe for concurrent use.
+type App struct {
+	routes     *Routes
+	recorder   *Recorder
+	paging     *Paging
+	reminders  *Reminders
+	background *Background
+	replies
+	log *slog.Logger
+}
+
+// New wires the capabilities and builds the routing table.
+func New(cfg Config, d Deps) *App {
+	if cfg.Marks == nil {
+		cfg.Marks = incident.DefaultMarks()
+	}
+	if cfg.UpdateCadence == nil {
+		cfg.UpdateCadence = incident.DefaultUpdateCadence()
+	}
+	if cfg.PostmortemDue == 0 {
+		cfg.PostmortemDue = 48 * time.Hour
+	}
+	if cfg.RunbookSuggestions == 0 {
+		cfg.RunbookSuggestions = 3
+	}
+	if d.Clock == nil {
+		d.Clock = systemClock{}
+	}
+	log := d.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	rep := replies{log: log}
+	names := Names{api: d.Slack}
+	incidents := &Incidents{store: d.Store, slack: d.Slack, clock: d.Clock, log: log}
+	headers := Headers{slack: d.Slack, log: log}
+	background := NewBackground(log)
+	announcer := &Announcer{channel: cfg.AnnounceChannel, slack: d.Slack, names: names, log: log}
+	var searcher RunbookSearcher
+	var suggester Suggester
+	if d.Runbooks != nil {
+		searcher, suggester = d.Runbooks, d.Runbooks
+	}
+	paging := &Paging{incidents: incidents, pager: d.Pager, store: d.Store, slack: d.Slack, headers: headers,
+		background: background, replies: rep, log: log}
+	// Listeners run in this order after each change: stakeholders hear of
+	// it, then the on-call is paged.
+	changed := listeners{list: []Listener{announcer, paging}, log: log}
+	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
+		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed, replies: rep, log: log}
+	paging.declarer = declarer
+	a := &App{
+		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: cfg.Marks,
+			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
+		paging: paging,
+		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
+			cadence: cfg.UpdateCadence, postmortemDue: cfg.PostmortemDue, log: log},
+		background: background,
+		replies:    rep,
+		log:        log,
+	}
+	a.routes = routes(
+		declarer,
+		&Lifecycle{incidents: incidents, slack: d.Slack, headers: headers, listeners: changed, log: log},
+		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, location: cfg.Location, replies: rep},
+		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, announcer: announcer,
+			names: names, location: cfg.Location, botUserID: cfg.BotUserID, replies: rep, log: log},
+		&ActionItems{incidents: incidents, replies: rep},
+		&Runbooks{incidents: incidents, runbooks: searcher, slack: d.Slack, replies: rep},
+		&Search{store: d.Store, replies: rep},
+		paging,
+	)
+	return a
+}
+
+// Routes is the routing table.
+func (a *App) Routes() *Routes { return a.routes }
+
+// Command carries out a slash command. Call it after acknowledging.
+func (a *App) Command(ctx context.Context, c SlashCommand, r Responder) {
+	cmd := incident.ParseCommand(c.Text)
+	err := Recover(a.log, "command "+cmd.Name, func() error {
+		route, ok := a.routes.command(cmd.Name)
+		if !ok {
+			a.send(ctx, r, a.routes.help(cmd.Name))
+			return nil
+		}
+		return route.Run(ctx, c, cmd.Args, r)
+	})
+	if err != nil {
+		a.fail(ctx, r, "command "+cmd.Name, err, "user", c.UserID, "channel", c.ChannelID)
+	}
+}
+
+// AckText is the short reply to send with the acknowledgement of c, or ""
+// for none.
+func (a *App) AckText(c SlashCommand) string {
+	cmd := incident.ParseCommand(c.Text)
+	route, ok := a.routes.command(cmd.Name)
+	if !ok || (cmd.Name == "declare" && cmd.Args == "") { // the modal opens instead
+		return ""
+	}
+	return route.Ack
+}
+
+// CommandLabel is the subcommand for metrics: "other" for anything unknown,
+// so a typo cannot grow a metric's cardinality.
+func (a *App) CommandLabel(text string) string {
+	name := incident.ParseCommand(text).Name
+	if _, ok := a.routes.command(name); name != "" && !ok {
+		return "other"
+	}
+	return name
+}
+
+// Action carries out a button click. Call it after acknowledging.
+func (a *App) Action(ctx context.Context, b BlockAction, r Responder) {
+	err := Recover(a.log, "action "+b.ActionID, func() error {
+		run, ok := a.routes.Actions[b.ActionID]
+		if !ok {
+			return incident.Errorf(incident.EInvalid, "That button is no longer supported. Run the command again.")
+		}
+		return run(ctx, b, r)
+	})
+	if err != nil {
+		a.fail(ctx, r, "action "+b.ActionID, err, "user", b.UserID, "value", b.Value)
+	}
+}
+
+// ValidateView checks a submission before it is acknowledged; the errors it
+// returns (block_id -> message) go back in the ack's response_action so the
+// person can fix the field in place, and nothing they typed is lost.
+func (a *App) ValidateView(ctx context.Context, v ViewSubmission) map[string]string {
+	view, ok := a.routes.Views[v.CallbackID]
+	if !ok || view.Validate == nil {
+		return nil
+	}
+	return view.Validate(ctx, v)
+}
+
+// ViewChannel is the channel to answer a modal's submitter in: the channel
+// the modal was opened from.
+func (a *App) ViewChannel(v ViewSubmission) string {
+	if view, ok := a.routes.Views[v.CallbackID]; ok {
+		return view.Channel(v)
+	}
+	return ""
+}
+
+// SubmitView carries out a validated submission. Call it after acknowledging.
+func (a *App) SubmitView(ctx context.Context, v ViewSubmission, r Responder) {
+	err := Recover(a.log, "view "+v.CallbackID, func() error {
+		view, ok := a.routes.Views[v.CallbackID]
+		if !ok {
+			return fmt.Errorf("unknown view callback %q", v.CallbackID)
+		}
+		return view.Submit(ctx, v, r)
+	})
+	if err != nil {
+		a.fail(ctx, r, "view "+v.CallbackID, err, "user", v.UserID)
+	}
+}
+
+// Recorder records what is said in incident channels.
+func (a *App) Recorder() *Recorder { return a.recorder }
+
+// Alert takes an event from the paging system's webhook.
+func (a *App) Alert(ctx context.Context, al incident.Alert) error { return a.paging.Alert(ctx, al) }
+
+// Remind sends the reminders that are due; cron calls it on every replica.
+func (a *App) Remind(ctx context.Context) error { return a.reminders.Remind(ctx) }
+
+// Wait blocks until background work (paging with retries) has finished.
+func (a *App) Wait() { a.background.Wait() }
+
+// Cancel cancels background work, for a shutdown that overran its drain.
+func (a *App) Cancel() { a.background.Cancel() }

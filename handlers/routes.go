@@ -1,0 +1,129 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/slackui"
+)
+
+// CommandFunc carries out a subcommand with its arguments.
+type CommandFunc func(ctx context.Context, c SlashCommand, args string, r Responder) error
+
+// ActionFunc carries out a button click.
+type ActionFunc func(ctx context.Context, a BlockAction, r Responder) error
+
+// Command is one "/incident" subcommand. Names are a public contract.
+type Command struct {
+	Name    string
+	Usage   string
+	Summary string
+	// Ack is the short reply sent with the acknowledgement, for commands
+	// whose work takes long enough that the person should see it started.
+	Ack string
+	Run CommandFunc
+}
+
+// View is a modal's submission handlers.
+type View struct {
+	// Validate runs before the ack; its errors go back into the form.
+	Validate func(ctx context.Context, v ViewSubmission) map[string]string
+	Submit   func(ctx context.Context, v ViewSubmission, r Responder) error
+	// Channel is where to answer the submitter (a modal has no
+	// response_url).
+	Channel func(v ViewSubmission) string
+}
+
+// Routes maps every subcommand, action_id and view callback_id to what
+// handles it. Help, metrics labels and the manifest test read it.
+type Routes struct {
+	Commands []Command // in help order
+	Actions  map[string]ActionFunc
+	Views    map[string]View
+}
+
+// routes is the routing table: adding a capability adds its lines here.
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ai *ActionItems, rb *Runbooks, s *Search, p *Paging) *Routes {
+	r := &Routes{
+		Commands: []Command{
+			{Name: "declare", Usage: "declare [P1-P4] <title>", Summary: "declare an incident (no title opens a form)",
+				Ack: "Declaring the incident…", Run: d.command},
+			{Name: "status", Usage: "status <investigating|identified|monitoring|resolved>", Summary: "change the status", Run: l.status},
+			{Name: "severity", Usage: "severity <P1-P4>", Summary: "change the severity", Run: l.severity},
+			{Name: "role", Usage: "role <lead|comms|tech|scribe> @user", Summary: "assign a role", Run: l.role},
+			{Name: "resolve", Usage: "resolve", Summary: "resolve the incident", Run: l.resolve},
+			{Name: "timeline", Usage: "timeline", Summary: "show the timeline so far", Run: t.show},
+			{Name: "list", Usage: "list", Summary: "list active incidents", Run: t.list},
+			{Name: "update", Usage: "update", Summary: "draft a status update for approval", Ack: "Drafting a status update…", Run: dr.update},
+			{Name: "postmortem", Usage: "postmortem", Summary: "draft the postmortem for approval", Ack: "Drafting the postmortem…", Run: dr.postmortem},
+			{Name: "catchup", Usage: "catchup", Summary: "a private summary of the incident so far", Ack: "Catching you up…", Run: dr.catchup},
+			{Name: "actions", Usage: "actions", Summary: "list postmortem action items", Run: ai.list},
+			{Name: "runbook", Usage: "runbook <keywords>", Summary: "find runbook sections, e.g. `db connections`", Run: rb.search},
+			{Name: "search", Usage: "search <words>", Summary: "find past incidents and their postmortems", Run: s.command},
+			{Name: "page", Usage: "page [service]", Summary: "page the on-call through PagerDuty", Ack: "Paging…", Run: p.command},
+			{Name: "oncall", Usage: "oncall [schedule or escalation policy]", Summary: "who is on call now", Run: p.oncall},
+		},
+		Actions: map[string]ActionFunc{
+			ActionApprove:      dr.approveClick,
+			ActionEdit:         dr.editClick,
+			ActionReject:       dr.rejectClick,
+			ActionDraftUpdate:  dr.updateClick,
+			ActionItemDone:     ai.done,
+			ActionShareRunbook: rb.share,
+		},
+		Views: map[string]View{
+			DeclareCallbackID: {Validate: d.validateModal, Submit: d.submitModal,
+				Channel: func(v ViewSubmission) string { return v.PrivateMetadata }},
+			EditCallbackID: {Validate: dr.validateEdit, Submit: dr.submitEdit, Channel: editChannel},
+		},
+	}
+	r.Commands = append(r.Commands, Command{Name: "help", Usage: "help", Summary: "show this help",
+		Run: func(ctx context.Context, _ SlashCommand, _ string, resp Responder) error {
+			return resp.Reply(ctx, r.help(""))
+		}})
+	return r
+}
+
+// command finds a subcommand by name.
+func (r *Routes) command(name string) (Command, bool) {
+	for _, c := range r.Commands {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Command{}, false
+}
+
+// CommandNames lists the subcommands in help order.
+func (r *Routes) CommandNames() []string {
+	var out []string
+	for _, c := range r.Commands {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// ActionIDs lists the button action_ids, sorted.
+func (r *Routes) ActionIDs() []string {
+	var out []string
+	for id := range r.Actions {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// help is the command listing; unknown names it for a subcommand nobody has.
+func (r *Routes) help(unknown string) Message {
+	intro := "*incidentbot*"
+	if unknown != "" {
+		intro = fmt.Sprintf("I don't know `%s`. Here's what I can do:", slackui.Escape(incident.Truncate(unknown, 40)))
+	}
+	var lines [][2]string
+	for _, c := range r.Commands {
+		lines = append(lines, [2]string{c.Usage, c.Summary})
+	}
+	return slackui.Help(intro, lines)
+}

@@ -1,0 +1,170 @@
+package slackui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Action ids of buttons outside the draft flow: a public contract.
+const (
+	ActionItemDone     = "action_done"
+	ActionShareRunbook = "runbook_share"
+)
+
+// ShareSep separates the parts of a Share button's value; it cannot occur
+// in a query typed in Slack or in a file name.
+const ShareSep = "\x1f"
+
+// Help lists the commands, one line each: usage and summary.
+func Help(intro string, lines [][2]string) Message {
+	var b strings.Builder
+	b.WriteString(intro + "\n")
+	for _, l := range lines {
+		fmt.Fprintf(&b, "• `/incident %s` — %s\n", Escape(l[0]), l[1])
+	}
+	b.WriteString("React with :pushpin: (key event), :bulb: (hypothesis), :white_check_mark: (action), :rotating_light: (impact) or :rewind: (decision) to mark a message.")
+	return Plain(b.String())
+}
+
+// Active lists the active incidents.
+func Active(active []incident.Incident, now time.Time) Message {
+	if len(active) == 0 {
+		return Plain(":sunny: No active incidents. `/incident declare P2 <title>` starts one.")
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d active incident(s)*\n", len(active))
+	for _, inc := range active {
+		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · for %s · <#%s>\n", SeverityEmoji[inc.Severity], inc.ID(),
+			Escape(inc.Title), inc.Severity, inc.Status, incident.FormatDuration(inc.Duration(now)), inc.ChannelID)
+	}
+	return Text(strings.TrimRight(b.String(), "\n"))
+}
+
+// SearchHit is a past incident that matched a search.
+type SearchHit struct {
+	Incident   incident.Incident
+	Postmortem bool // the words were found in its postmortem
+}
+
+// SearchResults lists matching past incidents, best first; more is how
+// many matched beyond those shown.
+func SearchResults(query string, hits []SearchHit, more int) Message {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*Past incidents matching “%s”*\n", Escape(query))
+	for _, hit := range hits {
+		inc := hit.Incident
+		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · %s · <#%s>", SeverityEmoji[inc.Severity], inc.ID(), Escape(inc.Title),
+			inc.Severity, inc.Status, Date(inc.DeclaredAt), inc.ChannelID)
+		if inc.PostmortemID != "" {
+			b.WriteString(" · :page_facing_up: postmortem")
+			if hit.Postmortem {
+				b.WriteString(" (matches)")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if more > 0 {
+		fmt.Fprintf(&b, "…and %d more; add a word to narrow it down.", more)
+	}
+	return Text(strings.TrimRight(b.String(), "\n"))
+}
+
+// OnCall lists who is on call now.
+func OnCall(people []incident.OnCall) Message {
+	var b strings.Builder
+	b.WriteString("*On call now*\n")
+	for _, p := range people {
+		name := Escape(p.Name)
+		if p.URL != "" {
+			name = fmt.Sprintf("<%s|%s>", p.URL, Escape(p.Name))
+		}
+		via := p.Schedule
+		if via == "" {
+			via = p.Policy
+		}
+		fmt.Fprintf(&b, "• level %d: %s", p.Level, name)
+		if via != "" {
+			fmt.Fprintf(&b, " — %s", Escape(via))
+		}
+		if !p.Until.IsZero() {
+			fmt.Fprintf(&b, " (until %s)", Date(p.Until))
+		}
+		b.WriteByte('\n')
+	}
+	return Text(strings.TrimRight(b.String(), "\n"))
+}
+
+// ActionItems lists postmortem action items, each with a Done or Reopen
+// button.
+func ActionItems(inc incident.Incident, items []incident.ActionItem) Message {
+	blocks := []slack.Block{section(fmt.Sprintf("*Action items for %s*", inc.ID()))}
+	for _, it := range items {
+		if len(blocks) >= MaxBlocks-1 {
+			blocks = append(blocks, contextBlock("…more items than fit here; see the postmortem file."))
+			break
+		}
+		mark := ":white_large_square:"
+		if it.Done {
+			mark = ":white_check_mark:"
+		}
+		line := mark + " " + Safe(it.Text)
+		if it.Owner != "" {
+			line += " — owner " + owner(it.Owner)
+		}
+		if !it.Due.IsZero() {
+			line += " — due " + it.Due.Format("2006-01-02")
+		}
+		sec := section(incident.Truncate(line, MaxSectionText))
+		label, value := "Done", fmt.Sprintf("%d:%s:done", inc.Number, it.ID)
+		if it.Done {
+			label, value = "Reopen", fmt.Sprintf("%d:%s:reopen", inc.Number, it.ID)
+		}
+		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActionItemDone, value, plain(label)))
+		blocks = append(blocks, sec)
+	}
+	return Message{Text: fmt.Sprintf("Action items for %s", inc.ID()), Blocks: blocks}
+}
+
+func owner(o string) string {
+	if strings.HasPrefix(o, "U") && !strings.ContainsAny(o, " ") {
+		return Mention(o)
+	}
+	return Escape(o)
+}
+
+// Runbook renders a runbook section's Markdown for Slack: runbooks are full
+// of "<" and "&" in commands, which the converter escapes.
+func Runbook(md string) string { return Safe(Mrkdwn(Escape(md))) }
+
+// RunbookHits renders search hits within Block Kit limits; each gets a
+// Share button when asked in an incident channel.
+func RunbookHits(query string, hits []incident.RunbookHit, share bool) Message {
+	blocks := []slack.Block{section(fmt.Sprintf(":books: *Runbooks for “%s”*", Escape(incident.Truncate(query, 100))))}
+	perHit := (MaxBlocks - 2) / max(len(hits), 1)
+	for _, hit := range hits {
+		blocks = append(blocks, slack.NewDividerBlock(),
+			contextBlock(fmt.Sprintf("*%s* · `%s`", Escape(hit.Path), Escape(hit.File))))
+		body := sections(Runbook(hit.Text))
+		if len(body) > perHit-3 {
+			body = body[:max(perHit-3, 1)]
+		}
+		blocks = append(blocks, body...)
+		if share {
+			value := incident.Truncate(strings.Join([]string{query, hit.File, hit.Path}, ShareSep), 1900)
+			blocks = append(blocks, slack.NewActionBlock("", slack.NewButtonBlockElement(ActionShareRunbook, value, plain("Share in channel"))))
+		}
+	}
+	return Message{Text: fmt.Sprintf("Runbooks for %s", query), Blocks: blocks}
+}
+
+// SharedRunbook is a runbook section shared in an incident channel.
+func SharedRunbook(by string, hit incident.RunbookHit) Message {
+	msg := Text(fmt.Sprintf(":books: %s shared *%s* (`%s`)\n%s", Mention(by), Escape(hit.Path), Escape(hit.File), Runbook(hit.Text)))
+	msg.Blocks = capBlocks(msg.Blocks, "…the section continues in "+hit.File)
+	return msg
+}
