@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
