@@ -50,7 +50,8 @@ type Alert struct {
 	ServiceID  string
 	URL        string // link to the incident in the paging system
 	Urgency    string // "high" / "low"
-	Actor      string // who acknowledged/resolved, as the paging system names them
+	Actor      string // who acknowledged/resolved, by name as the paging system shows it
+	ActorID    string // the same person's id in the paging system (a PagerDuty user ID)
 	Details    string
 	At         time.Time
 	// Number is our incident's number when the alert is about a page this

@@ -358,3 +358,26 @@ func TestTemplateDrafts(t *testing.T) {
 		})
 	}
 }
+
+// TestZeroPriceIsTheDefault: each price left at 0 takes gpt-4o-mini's list
+// price, even when the other is set (LLM_PRICE_PER_1K_INPUT=0 means the
+// default, not free).
+func TestZeroPriceIsTheDefault(t *testing.T) {
+	fake := openaifake.New(t)
+	s := newScenario()
+	fake.SetReply(fmt.Sprintf(`{"summary":"Checkout is failing [E%d].","sections":[]}`, s.keySeq))
+	cost := func(in, out float64) float64 {
+		d := newDrafter(t, fake, func(c *llm.Config) { c.PricePer1KInput, c.PricePer1KOutput = in, out })
+		dr := mustDraft(t, d, s.request(incident.DraftUpdate))
+		if dr.Source != llm.SourceLLM || dr.CostUSD <= 0 {
+			t.Fatalf("Source=%q CostUSD=%v, want a costed llm draft", dr.Source, dr.CostUSD)
+		}
+		return dr.CostUSD
+	}
+	if got, want := cost(0, 1), cost(llm.DefaultPricePer1KInput, 1); got != want {
+		t.Errorf("input price 0 cost %v, want %v (the default input price)", got, want)
+	}
+	if got, want := cost(1, 0), cost(1, llm.DefaultPricePer1KOutput); got != want {
+		t.Errorf("output price 0 cost %v, want %v (the default output price)", got, want)
+	}
+}

@@ -62,7 +62,7 @@ type Config struct {
 	// means no cap.
 	CostCapUSD float64
 	// Prices per 1,000 prompt and completion tokens, for the cost tally.
-	// Both zero means gpt-4o-mini's list prices.
+	// Each that is zero takes gpt-4o-mini's list price.
 	PricePer1KInput, PricePer1KOutput float64
 	// Cadence is the status-update cadence by severity (nil: incident.DefaultUpdateCadence).
 	Cadence map[incident.Severity]time.Duration
@@ -91,9 +91,8 @@ func New(cfg Config, logger *slog.Logger) *Drafter {
 		cfg.TokenBudget = DefaultTokenBudget
 	}
 	cfg.CostCapUSD = cmp.Or(cfg.CostCapUSD, DefaultCostCapUSD)
-	if cfg.PricePer1KInput == 0 && cfg.PricePer1KOutput == 0 {
-		cfg.PricePer1KInput, cfg.PricePer1KOutput = DefaultPricePer1KInput, DefaultPricePer1KOutput
-	}
+	cfg.PricePer1KInput = cmp.Or(cfg.PricePer1KInput, DefaultPricePer1KInput)
+	cfg.PricePer1KOutput = cmp.Or(cfg.PricePer1KOutput, DefaultPricePer1KOutput)
 	if cfg.Cadence == nil {
 		cfg.Cadence = incident.DefaultUpdateCadence()
 	}

@@ -174,7 +174,9 @@ func toAlert(env envelope, own func(key string) (int64, bool)) (a incident.Alert
 		Details:    details(env),
 	}
 	if ev.Agent != nil {
-		a.Actor = ev.Agent.Summary
+		// The agent is who caused the event: for an acknowledgement, the
+		// user who acknowledged (a user_reference).
+		a.Actor, a.ActorID = ev.Agent.Summary, ev.Agent.ID
 	}
 	if n, ok := own(ev.Data.IncidentKey); ok {
 		a.Number = n // a page this bot sent: acks and resolves belong to incident n

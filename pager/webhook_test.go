@@ -148,6 +148,35 @@ func TestWebhook(t *testing.T) {
 	}
 }
 
+// TestWebhookAcknowledgedNamesWhoAcked: an incident.acknowledged delivery
+// carries its agent, the user who acknowledged; the alert holds their name
+// and their PagerDuty user ID.
+func TestWebhookAcknowledgedNamesWhoAcked(t *testing.T) {
+	e := mustEnv(t, nil)
+	s := &sink{}
+	srv := httptest.NewServer(e.client.WebhookHandler(s))
+	t.Cleanup(srv.Close)
+	inc := pdIncident()
+	inc.Status, inc.Agent, inc.AgentID = "acknowledged", "Grace Hopper", "PGRACE7"
+	req, err := pdfake.WebhookRequest(context.Background(), srv.URL, webhookSecret,
+		pdfake.WebhookBody("01ACK1", "incident.acknowledged", occurred, inc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := s.Alerts()
+	if resp.StatusCode != http.StatusOK || len(got) != 1 {
+		t.Fatalf("status %d, %d alerts; want 200 and one", resp.StatusCode, len(got))
+	}
+	if a := got[0]; a.Type != incident.AlertAcknowledged || a.Actor != "Grace Hopper" || a.ActorID != "PGRACE7" {
+		t.Errorf("alert Type=%q Actor=%q ActorID=%q, want acknowledged by Grace Hopper (PGRACE7)", a.Type, a.Actor, a.ActorID)
+	}
+}
+
 func TestParseWebhook(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -169,6 +198,9 @@ func TestParseWebhook(t *testing.T) {
 			}
 			if ok && (a.ExternalID == "" || a.EventID == "" || a.At.IsZero()) {
 				t.Errorf("alert = %+v", a)
+			}
+			if tt.name == "no agent" && (a.Actor != "" || a.ActorID != "") {
+				t.Errorf("no agent, yet Actor=%q ActorID=%q", a.Actor, a.ActorID)
 			}
 		})
 	}

@@ -7,11 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
@@ -83,6 +84,39 @@ func TestLoadConfigDefaultsAndOverrides(t *testing.T) {
 	}
 	if c.pagerOn {
 		t.Error("PagerDuty on without any PAGERDUTY_ variable")
+	}
+}
+
+// TestLLMZeroMeansDefault: the README promises that 0 for any LLM_ number
+// means its default, so setting them all to 0 must configure exactly what
+// leaving them unset does; -1 retries (none) and a negative cap (no cap)
+// stay as given.
+func TestLLMZeroMeansDefault(t *testing.T) {
+	unset, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := map[string]string{}
+	for _, k := range []string{"LLM_TIMEOUT", "LLM_MAX_RETRIES", "LLM_TOKEN_BUDGET", "LLM_COST_CAP_USD",
+		"LLM_PRICE_PER_1K_INPUT", "LLM_PRICE_PER_1K_OUTPUT"} {
+		zero[k] = "0"
+	}
+	zeros, err := loadConfig(env(zero))
+	if err != nil {
+		t.Fatalf("all LLM_ numbers 0: %v", err)
+	}
+	if !reflect.DeepEqual(zeros.llm, unset.llm) {
+		t.Errorf("LLM_ numbers 0 gave %+v, want the unset config %+v", zeros.llm, unset.llm)
+	}
+	neg, err := loadConfig(env(map[string]string{"LLM_MAX_RETRIES": "-1", "LLM_COST_CAP_USD": "-1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if neg.llm.MaxRetries != -1 || neg.llm.CostCapUSD != -1 {
+		t.Errorf("MaxRetries=%d CostCapUSD=%v, want -1 (none) and -1 (no cap)", neg.llm.MaxRetries, neg.llm.CostCapUSD)
+	}
+	if _, err := loadConfig(env(map[string]string{"LLM_TIMEOUT": "-5s"})); err == nil || !strings.Contains(err.Error(), "LLM_TIMEOUT") {
+		t.Errorf("negative LLM_TIMEOUT: err = %v, want an LLM_TIMEOUT error", err)
 	}
 }
 

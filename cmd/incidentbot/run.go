@@ -83,10 +83,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	c.llm = llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL"),
 		Cadence: c.handlers.UpdateCadence}
+	// For every LLM_ number, 0 leaves the field zero and llm.New applies
+	// the default, as the README promises.
 	if s := getenv("LLM_TIMEOUT"); s != "" {
 		d, err := time.ParseDuration(s)
-		if err != nil || d <= 0 {
-			return c, fmt.Errorf("LLM_TIMEOUT: %q is not a duration like 20s", s)
+		if err != nil || d < 0 {
+			return c, fmt.Errorf("LLM_TIMEOUT: %q is not a duration like 20s (0 for the default)", s)
 		}
 		c.llm.Timeout = d
 	}

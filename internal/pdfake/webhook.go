@@ -51,7 +51,8 @@ type WebhookIncident struct {
 	ServiceName string
 	Priority    string // e.g. "P1", "" for none
 	Assignee    string // a user's name, "" for none
-	Agent       string // who caused the event, "" for PagerDuty itself
+	Agent       string // who caused the event, by name; "" for PagerDuty itself
+	AgentID     string // the agent's user ID; "PAGENT1" when empty
 	BaseURL     string // the account's web address, e.g. "https://acme.pagerduty.com"
 }
 
@@ -88,7 +89,11 @@ func WebhookBody(eventID, eventType string, at time.Time, inc WebhookIncident) [
 	}
 	var agent any
 	if inc.Agent != "" {
-		agent = ref("user_reference", "users", "PAGENT1", inc.Agent)
+		id := inc.AgentID
+		if id == "" {
+			id = "PAGENT1"
+		}
+		agent = ref("user_reference", "users", id, inc.Agent)
 	}
 	body, _ := json.Marshal(map[string]any{ // maps of strings and numbers always marshal
 		"event": map[string]any{
