@@ -125,6 +125,7 @@ func New(cfg Config, d Deps) *App {
 	names := Names{api: d.Slack}
 	incidents := &Incidents{store: d.Store, slack: d.Slack, clock: d.Clock, log: log}
 	headers := Headers{slack: d.Slack, log: log}
+	evidence := Evidence{slack: d.Slack}
 	background := NewBackground(log)
 	announcer := &Announcer{channel: cfg.AnnounceChannel, slack: d.Slack, names: names, log: log}
 	var searcher RunbookSearcher
@@ -154,8 +155,10 @@ func New(cfg Config, d Deps) *App {
 		declarer,
 		&Lifecycle{incidents: incidents, slack: d.Slack, headers: headers, listeners: changed, log: log},
 		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, location: cfg.Location, replies: rep},
-		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, announcer: announcer,
-			names: names, location: cfg.Location, botUserID: cfg.BotUserID, replies: rep, log: log},
+		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, evidence: evidence,
+			names: names, location: cfg.Location, replies: rep, log: log},
+		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, evidence: evidence, announcer: announcer,
+			botUserID: cfg.BotUserID, log: log},
 		&ActionItems{incidents: incidents, replies: rep},
 		&Runbooks{incidents: incidents, runbooks: searcher, slack: d.Slack, replies: rep},
 		&Search{store: d.Store, replies: rep},

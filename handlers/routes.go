@@ -45,7 +45,7 @@ type Routes struct {
 }
 
 // routes is the routing table: adding a capability adds its lines here.
-func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ai *ActionItems, rb *Runbooks, s *Search, p *Paging) *Routes {
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging) *Routes {
 	r := &Routes{
 		Commands: []Command{
 			{Name: "declare", Usage: "declare [P1-P4] <title>", Summary: "declare an incident (no title opens a form)",
@@ -66,9 +66,9 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ai *ActionItems,
 			{Name: "oncall", Usage: "oncall [schedule or escalation policy]", Summary: "who is on call now", Run: p.oncall},
 		},
 		Actions: map[string]ActionFunc{
-			ActionApprove:      dr.approveClick,
-			ActionEdit:         dr.editClick,
-			ActionReject:       dr.rejectClick,
+			ActionApprove:      ap.approveClick,
+			ActionEdit:         ap.editClick,
+			ActionReject:       ap.rejectClick,
 			ActionDraftUpdate:  dr.updateClick,
 			ActionItemDone:     ai.done,
 			ActionShareRunbook: rb.share,
@@ -76,7 +76,7 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ai *ActionItems,
 		Views: map[string]View{
 			DeclareCallbackID: {Validate: d.validateModal, Submit: d.submitModal,
 				Channel: func(v ViewSubmission) string { return v.PrivateMetadata }},
-			EditCallbackID: {Validate: dr.validateEdit, Submit: dr.submitEdit, Channel: editChannel},
+			EditCallbackID: {Validate: ap.validateEdit, Submit: ap.submitEdit, Channel: editChannel},
 		},
 	}
 	r.Commands = append(r.Commands, Command{Name: "help", Usage: "help", Summary: "show this help",
