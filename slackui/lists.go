@@ -139,7 +139,7 @@ func owner(o string) string {
 
 // Runbook renders a runbook section's Markdown for Slack: runbooks are full
 // of "<" and "&" in commands, which the converter escapes.
-func Runbook(md string) string { return Safe(Mrkdwn(Escape(md))) }
+func Runbook(md string) string { return Mrkdwn(md) }
 
 // RunbookHits renders search hits within Block Kit limits; each gets a
 // Share button when asked in an incident channel.

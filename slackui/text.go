@@ -7,12 +7,6 @@ import (
 	"time"
 )
 
-// Escape makes plain text safe in Slack mrkdwn, where <...> is a link, a
-// mention or a broadcast: a title such as "<!here> db down" must not ping.
-func Escape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
-
 var (
 	broadcast = regexp.MustCompile(`<!(channel|here|everyone)(\|[^>]*)?>`)
 	subteam   = regexp.MustCompile(`<!subteam\^[A-Za-z0-9]+(?:\|@?([^>]*))?>`)
