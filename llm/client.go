@@ -5,17 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
 	openai "github.com/sashabaranov/go-openai"
+
+	"github.com/incidentbot/incidentbot/internal/retry"
 )
 
-// complete makes one chat completion, retrying 429, 5xx and network failures
-// with backoff (the server's Retry-After when it sends one) while ctx allows.
-// Every request passes through Redact once more at this boundary, so nothing
-// unredacted can leave even if a caller forgot.
+// complete makes one chat completion, retrying what retry.Classify calls
+// temporary (429, 5xx, network failures) with backoff, or the server's
+// Retry-After when it sends one, while ctx allows. Every request passes
+// through Redact once more at this boundary, so nothing unredacted can
+// leave even if a caller forgot.
 func (d *Drafter) complete(ctx context.Context, system, user string) (string, usage, error) {
 	req := openai.ChatCompletionRequest{
 		Model: d.cfg.Model,
@@ -26,42 +28,27 @@ func (d *Drafter) complete(ctx context.Context, system, user string) (string, us
 		ResponseFormat: &openai.ChatCompletionResponseFormat{Type: openai.ChatCompletionResponseFormatTypeJSONObject},
 		Temperature:    0.2,
 	}
-	var spent usage
-	for attempt := 0; ; attempt++ {
-		if err := ctx.Err(); err != nil {
-			return "", spent, fmt.Errorf("llm: before attempt %d: %w", attempt+1, context.Cause(ctx))
-		}
-		content, u, wait, err := d.attempt(ctx, req)
+	var (
+		spent   usage
+		content string
+	)
+	// When a retry's wait would pass the draft's deadline, Do gives up at
+	// once, so the template answers sooner.
+	err := d.policy.Do(ctx, func(ctx context.Context) error {
+		c, u, err := d.attempt(ctx, req)
 		spent.add(u)
-		if err == nil {
-			return content, spent, nil
-		}
-		retry, _ := classify(err)
-		if !retry || attempt >= d.cfg.MaxRetries {
-			return "", spent, fmt.Errorf("llm: chat completion after %d attempt(s): %w", attempt+1, err)
-		}
-		if wait <= 0 {
-			wait = backoff(attempt)
-		}
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			// Waiting would outlast the draft's deadline: give up now and
-			// let the template answer sooner.
-			return "", spent, fmt.Errorf("llm: retry in %s would pass the deadline: %w", wait, err)
-		}
-		d.log.Info("llm: retrying chat completion", "attempt", attempt+1, "wait", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", spent, fmt.Errorf("llm: waiting to retry: %w (last error: %w)", context.Cause(ctx), err)
-		case <-t.C:
-		}
+		content = c
+		return err
+	})
+	if err != nil {
+		return "", spent, fmt.Errorf("llm: chat completion: %w", err)
 	}
+	return content, spent, nil
 }
 
-// attempt is one HTTP call under its own timeout. wait is the server's
-// Retry-After, if any.
-func (d *Drafter) attempt(ctx context.Context, req openai.ChatCompletionRequest) (content string, u usage, wait time.Duration, err error) {
+// attempt is one HTTP call under its own timeout. A failure is marked with
+// the HTTP status and the server's Retry-After, for the retry policy.
+func (d *Drafter) attempt(ctx context.Context, req openai.ChatCompletionRequest) (content string, u usage, err error) {
 	ctx, cancel := context.WithTimeoutCause(ctx, d.cfg.Timeout, errDeadline)
 	defer cancel()
 	hint := &retryHint{}
@@ -71,35 +58,24 @@ func (d *Drafter) attempt(ctx context.Context, req openai.ChatCompletionRequest)
 		if cause := context.Cause(ctx); cause != nil && ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", cause, err)
 		}
-		return "", usage{}, hint.get(), err
+		return "", usage{}, retry.After(retry.WithStatus(err, httpStatus(err)), hint.get())
 	}
 	u = d.usageOf(resp.Usage)
 	if len(resp.Choices) == 0 {
-		return "", u, 0, fmt.Errorf("%w: no choices", errUnreadable)
+		return "", u, fmt.Errorf("%w: no choices", errUnreadable)
 	}
-	return resp.Choices[0].Message.Content, u, 0, nil
+	return resp.Choices[0].Message.Content, u, nil
 }
 
-// classify sorts a failed call into retryable or not, in one place: 429 and
-// 5xx are retried, as are network errors; timeouts and cancellation are not
-// (the draft's deadline is spent), nor are other 4xx (they will not change).
-func classify(err error) (retryable bool, status int) {
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || errors.Is(err, errDeadline) {
-		return false, 0
-	}
+// httpStatus is the status of the HTTP answer behind err, 0 when none came.
+func httpStatus(err error) int {
 	if apiErr, ok := errors.AsType[*openai.APIError](err); ok {
-		status = apiErr.HTTPStatusCode
-	} else if reqErr, ok := errors.AsType[*openai.RequestError](err); ok {
-		status = reqErr.HTTPStatusCode
+		return apiErr.HTTPStatusCode
 	}
-	switch {
-	case status == http.StatusTooManyRequests || status >= 500:
-		return true, status
-	case status != 0:
-		return false, status
+	if reqErr, ok := errors.AsType[*openai.RequestError](err); ok {
+		return reqErr.HTTPStatusCode
 	}
-	// Not an HTTP answer at all: a refused or reset connection.
-	return true, 0
+	return 0
 }
 
 // reasonFor is the sentence a person sees for why the template was used.
@@ -110,7 +86,7 @@ func reasonFor(err error, timeout time.Duration) string {
 	if errors.Is(err, context.Canceled) {
 		return "the request was cancelled"
 	}
-	switch _, status := classify(err); {
+	switch status := httpStatus(err); {
 	case status == http.StatusTooManyRequests:
 		return "the AI provider is rate-limiting us (HTTP 429)"
 	case status >= 500:
@@ -124,11 +100,6 @@ func reasonFor(err error, timeout time.Duration) string {
 		return "the AI's answer could not be read as a draft"
 	}
 	return "the AI provider could not be reached"
-}
-
-// backoff is the wait before retry attempt+1 when the server gave none.
-func backoff(attempt int) time.Duration {
-	return min(250*time.Millisecond<<attempt, 4*time.Second)
 }
 
 // go-openai's errors do not carry response headers, so a small HTTPDoer
@@ -154,32 +125,11 @@ func (h hintDoer) Do(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	if hint, ok := req.Context().Value(hintKey{}).(*retryHint); ok {
-		if wait, ok := RetryAfter(resp.Header, time.Now()); ok {
+		if wait, ok := retry.RetryAfter(resp.Header, time.Now()); ok {
 			hint.mu.Lock()
 			hint.wait = wait
 			hint.mu.Unlock()
 		}
 	}
 	return resp, nil
-}
-
-// RetryAfter reads how long a server asked us to wait: OpenAI's
-// retry-after-ms, else Retry-After in seconds or as an HTTP date.
-func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	if v := h.Get("Retry-After-Ms"); v != "" {
-		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
-			return time.Duration(ms * float64(time.Millisecond)), true
-		}
-	}
-	v := h.Get("Retry-After")
-	if v == "" {
-		return 0, false
-	}
-	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
-		return time.Duration(s * float64(time.Second)), true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
-	}
-	return 0, false
 }

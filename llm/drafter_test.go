@@ -146,6 +146,26 @@ func TestDraftHonoursRetryAfter(t *testing.T) {
 	}
 }
 
+// A Retry-After longer than the draft's whole timeout is not waited for:
+// the template answers at once, saying why, rather than when the time is up.
+func TestDraftGivesUpWhenRetryAfterOutlastsTimeout(t *testing.T) {
+	fake := openaifake.New(t)
+	fake.SetMode(openaifake.RateLimited)
+	fake.SetRetryAfter(30 * time.Second)
+	d := newDrafter(t, fake, nil) // Timeout: 2s
+
+	dr := mustDraft(t, d, newScenario().request(incident.DraftUpdate))
+
+	// Had it waited, the deadline would have ended the wait and the reason
+	// would be the timeout.
+	if dr.Source != llm.SourceTemplate || !strings.Contains(dr.Reason, "rate-limiting us (HTTP 429)") {
+		t.Fatalf("Source=%q Reason=%q, want the template because of the 429", dr.Source, dr.Reason)
+	}
+	if got := fake.Count(); got != 1 {
+		t.Errorf("fake got %d requests, want 1", got)
+	}
+}
+
 func TestDraftFlagsInvalidCitations(t *testing.T) {
 	fake := openaifake.New(t)
 	fake.SetMode(openaifake.BadCitations)

@@ -20,6 +20,7 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/retry"
 )
 
 // Draft sources.
@@ -40,6 +41,13 @@ const (
 	DefaultPricePer1KOutput = 0.0006
 )
 
+// Backoff between retries when the server names no wait: short, since a
+// draft has Config.Timeout in all.
+const (
+	retryBase = 250 * time.Millisecond
+	retryMax  = 4 * time.Second
+)
+
 // Config configures a Drafter. Zero values take the defaults above.
 type Config struct {
 	// APIKey is the OpenAI (or compatible) API key; without one every draft
@@ -53,7 +61,8 @@ type Config struct {
 	// chunk summaries included. Each HTTP call also carries it as its own
 	// deadline.
 	Timeout time.Duration
-	// MaxRetries is how many times a 429, 5xx or network failure is retried.
+	// MaxRetries is how many times a temporary failure (429, 5xx, network;
+	// see retry.Classify) is retried.
 	// Negative means none.
 	MaxRetries int
 	// TokenBudget is the estimated size the prompt is condensed to.
@@ -77,6 +86,7 @@ type Drafter struct {
 	cfg    Config
 	log    *slog.Logger
 	client *openai.Client // nil without an API key
+	policy retry.Policy
 }
 
 // New returns a Drafter for cfg. A nil logger discards logs.
@@ -102,7 +112,14 @@ func New(cfg Config, logger *slog.Logger) *Drafter {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	d := &Drafter{cfg: cfg, log: logger}
+	d := &Drafter{cfg: cfg, log: logger, policy: retry.Policy{
+		MaxRetries: cfg.MaxRetries,
+		Base:       retryBase,
+		Max:        retryMax,
+		OnRetry: func(attempt int, wait time.Duration, err error) {
+			logger.Info("llm: retrying chat completion", "attempt", attempt, "wait", wait, "err", err)
+		},
+	}}
 	if cfg.APIKey != "" {
 		oc := openai.DefaultConfig(cfg.APIKey)
 		if cfg.BaseURL != "" {

@@ -95,7 +95,8 @@ type Retry struct {
 	// Attempts is the total number of tries, the first included.
 	Attempts int
 	// Backoff is the wait before the second try; it doubles per try, with
-	// jitter, up to MaxBackoff. A Retry-After header takes precedence.
+	// jitter, up to MaxBackoff. A Retry-After header takes precedence, up
+	// to retry.MaxWait.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
 }

@@ -194,6 +194,33 @@ func TestTriggerRetries(t *testing.T) {
 	}
 }
 
+// 408 is a timeout and retried; 501 will not start working, so it is not.
+func TestTriggerStatusClassified(t *testing.T) {
+	tests := []struct {
+		name          string
+		status        int
+		wantRequests  int
+		wantRetryable bool
+	}{
+		{"408 retried", 408, 3, true},
+		{"501 not retried", 501, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := mustEnv(t, nil)
+			e.fake.FailNext(5, tt.status, "")
+			_, err := e.client.Trigger(context.Background(), testIncident(), "", link)
+			if got := len(e.fake.Requests("/v2/enqueue")); got != tt.wantRequests {
+				t.Errorf("requests = %d, want %d", got, tt.wantRequests)
+			}
+			var ce *pager.CallError
+			if !errors.As(err, &ce) || ce.Status != tt.status || ce.Retryable != tt.wantRetryable || ce.Attempts != tt.wantRequests {
+				t.Errorf("error = %v (%+v)", err, ce)
+			}
+		})
+	}
+}
+
 func TestTriggerNetworkErrorRetried(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	dead.Close()

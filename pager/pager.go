@@ -16,6 +16,7 @@ import (
 	"github.com/PagerDuty/go-pagerduty"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/retry"
 )
 
 // Client talks to PagerDuty. It is safe for concurrent use.
@@ -24,6 +25,7 @@ type Client struct {
 	log    *slog.Logger
 	events *pagerduty.Client // Events API v2: no token, routing keys per event
 	rest   *pagerduty.Client // REST API; nil without an API token
+	policy retry.Policy
 
 	mu        sync.Mutex
 	oncalls   map[string]cachedOnCall
@@ -50,6 +52,7 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	}
 	c := &Client{
 		cfg:     cfg,
+		policy:  cfg.policy(),
 		log:     logger.With("component", "pager"),
 		events:  pagerduty.NewClient("", eventOpts...),
 		oncalls: map[string]cachedOnCall{},

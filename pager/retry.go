@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/incidentbot/incidentbot/internal/retry"
 )
 
 // errAttemptTimeout is the cause of a context ended by Config.Timeout, so a
@@ -20,7 +20,7 @@ var errAttemptTimeout = errors.New("pagerduty call timed out")
 
 // attempt records what the HTTP layer saw during one try. go-pagerduty
 // flattens transport errors with %v and drops response headers, so the
-// recorder keeps them for classify.
+// recorder keeps them for the retry policy (see mark).
 type attempt struct {
 	status     int           // HTTP status, 0 when no response came
 	retryAfter time.Duration // from a Retry-After header, 0 when absent
@@ -51,7 +51,7 @@ func (r recorder) Do(req *http.Request) (*http.Response, error) {
 	}
 	a.status = resp.StatusCode
 	if resp.StatusCode >= 300 {
-		a.retryAfter = retryAfter(resp.Header.Get("Retry-After"), r.now())
+		a.retryAfter, _ = retry.RetryAfter(resp.Header, r.now())
 		// Keep the start of the body for the log, then hand the whole body
 		// on: go-pagerduty still decodes it.
 		head, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
@@ -87,39 +87,21 @@ func errorDetail(body []byte) string {
 	return strings.TrimSpace(string(body))
 }
 
-// retryAfter parses a Retry-After header: seconds or an HTTP date.
-func retryAfter(h string, now time.Time) time.Duration {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return 0
+// mark attaches what the HTTP layer saw to err, so retry.Classify decides:
+// the status, the server's Retry-After and the transport error.
+func (a *attempt) mark(err error) error {
+	if a.transport != nil {
+		err = &transportError{err: err, transport: a.transport}
 	}
-	if s, err := strconv.Atoi(h); err == nil && s > 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(h); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
+	return retry.After(retry.WithStatus(err, a.status), a.retryAfter)
 }
 
-// classify is the one place that decides whether a failed attempt is worth
-// repeating: 429, 408 and 5xx responses, per-attempt timeouts and network
-// errors are; other 4xx answers, undecodable 2xx answers and the caller's
-// context ending are not.
-func classify(ctx context.Context, a *attempt) bool {
-	if ctx.Err() != nil {
-		return false
-	}
-	switch {
-	case a.transport != nil:
-		return true
-	case a.status == http.StatusTooManyRequests, a.status == http.StatusRequestTimeout:
-		return true
-	case a.status >= 500:
-		return true
-	}
-	return false
-}
+// transportError puts the http.Client's error, which go-pagerduty flattens
+// into text, back in the chain; its text stays go-pagerduty's.
+type transportError struct{ err, transport error }
+
+func (e *transportError) Error() string   { return e.err.Error() }
+func (e *transportError) Unwrap() []error { return []error{e.err, e.transport} }
 
 // CallError is a PagerDuty call that failed for good. It wraps the last
 // attempt's error.
@@ -149,60 +131,49 @@ func (e *CallError) Error() string {
 // Unwrap returns the last attempt's error.
 func (e *CallError) Unwrap() error { return e.Err }
 
-// call runs op until it succeeds, fails for good, runs out of attempts or
-// ctx ends. Each attempt gets its own Config.Timeout. op must be idempotent:
+// call runs op under the client's retry policy until it succeeds, fails for
+// good, runs out of attempts or ctx ends. Each attempt gets its own
+// Config.Timeout, and a timed-out attempt is retried. op must be idempotent:
 // events carry dedup keys and the REST calls are reads.
 func (c *Client) call(ctx context.Context, op string, fn func(ctx context.Context) error) error {
-	var cerr *CallError
-	for n := 1; ; n++ {
-		if err := ctx.Err(); err != nil {
-			if cerr == nil {
-				return &CallError{Op: op, Attempts: n - 1, Err: context.Cause(ctx)}
-			}
-			cerr.Err = errors.Join(cerr.Err, context.Cause(ctx))
-			return cerr
-		}
+	var last *attempt
+	p := c.policy
+	p.OnRetry = func(n int, wait time.Duration, err error) {
+		c.log.Warn("pagerduty call failed; retrying", "op", op, "attempt", n, "status", retry.StatusOf(err), "wait", wait, "err", err)
+	}
+	err := p.Do(ctx, func(ctx context.Context) error {
 		a := &attempt{}
+		last = a
 		actx, cancel := context.WithTimeoutCause(context.WithValue(ctx, attemptKey{}, a), c.cfg.Timeout, errAttemptTimeout)
+		defer cancel()
 		err := fn(actx)
-		if err != nil && errors.Is(context.Cause(actx), errAttemptTimeout) {
-			err = fmt.Errorf("%w after %s: %w", errAttemptTimeout, c.cfg.Timeout, err)
-		}
-		cancel()
 		if err == nil {
 			return nil
 		}
-		retry := classify(ctx, a)
-		cerr = &CallError{Op: op, Attempts: n, Status: a.status, Retryable: retry, Detail: a.detail, Err: err}
-		if !retry || n >= c.cfg.Retry.Attempts {
-			return cerr
+		if errors.Is(context.Cause(actx), errAttemptTimeout) {
+			err = fmt.Errorf("%w after %s: %w", errAttemptTimeout, c.cfg.Timeout, err)
 		}
-		wait := a.retryAfter
-		if wait == 0 {
-			wait = c.backoff(n)
-		}
-		// Deadlines are wall-clock time, whatever clock Config injects.
-		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
-			// Waiting would outlast the caller; give up now with the real cause.
-			return cerr
-		}
-		c.log.Warn("pagerduty call failed; retrying", "op", op, "attempt", n, "status", a.status, "wait", wait, "err", err)
-		if err := c.cfg.Sleep(ctx, wait); err != nil {
-			cerr.Err = errors.Join(cerr.Err, err)
-			return cerr
-		}
+		return a.mark(err)
+	})
+	re, ok := errors.AsType[*retry.Error](err)
+	if !ok {
+		return err // nil: Do fails only with a *retry.Error
 	}
+	ce := &CallError{Op: op, Attempts: re.Attempts, Retryable: re.Retryable, Err: re.Err}
+	if last != nil {
+		ce.Status, ce.Detail = last.status, last.detail
+	}
+	return ce
 }
 
-// backoff is the wait after the n-th failed attempt: Backoff doubled per
-// attempt, capped at MaxBackoff, with "equal jitter" (half fixed, half
-// random) so replicas paging at once do not retry in lockstep.
-func (c *Client) backoff(n int) time.Duration {
-	d := c.cfg.Retry.Backoff
-	for i := 1; i < n && d < c.cfg.Retry.MaxBackoff; i++ {
-		d *= 2
+// policy is the retry policy Config.Retry describes. PagerDuty keeps equal
+// jitter: at least half the backoff passes before a page is tried again.
+func (cfg Config) policy() retry.Policy {
+	return retry.Policy{
+		MaxRetries: cfg.Retry.Attempts - 1,
+		Base:       cfg.Retry.Backoff,
+		Max:        cfg.Retry.MaxBackoff,
+		Jitter:     retry.EqualJitter,
+		Sleep:      cfg.Sleep,
 	}
-	d = min(d, c.cfg.Retry.MaxBackoff)
-	half := d / 2
-	return half + rand.N(half+1)
 }
