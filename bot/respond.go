@@ -11,6 +11,8 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/internal/retry"
+	"github.com/incidentbot/incidentbot/internal/retry/slackretry"
 )
 
 // urlResponder answers through an interaction's response_url: it works in
@@ -20,12 +22,19 @@ type urlResponder struct {
 	client *http.Client
 }
 
+// replyRetry repeats a reply Slack refused with a 429 only: a response_url
+// takes five posts, and after a 5xx the first may already have landed.
+var replyRetry = retry.Policy{MaxRetries: 3, Base: 250 * time.Millisecond, Max: 2 * time.Second, RejectedOnly: true}
+
 func (r urlResponder) Reply(ctx context.Context, m handlers.Message) error {
 	msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: m.Text}
 	if len(m.Blocks) > 0 {
 		msg.Blocks = &slack.Blocks{BlockSet: m.Blocks}
 	}
-	if err := slack.PostWebhookCustomHTTPContext(ctx, r.url, r.client, msg); err != nil {
+	err := replyRetry.Do(ctx, func(ctx context.Context) error {
+		return slackretry.Mark(slack.PostWebhookCustomHTTPContext(ctx, r.url, r.client, msg))
+	})
+	if err != nil {
 		return fmt.Errorf("reply via response_url: %w", err)
 	}
 	return nil

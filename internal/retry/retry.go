@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"time"
 )
 
@@ -40,6 +41,10 @@ type Policy struct {
 	// Sleep waits d or until ctx ends, returning ctx's cause then; nil means
 	// a real timer. Tests inject one that records and returns at once.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// RejectedOnly retries only calls the server refused before acting on
+	// them (429), for calls that must not be repeated blindly: after a 5xx
+	// or a dropped connection the first attempt may have taken effect.
+	RejectedOnly bool
 	// OnRetry, if set, is told about each retry before its wait, for the log:
 	// the failed attempt's number (from 1), the wait and the error.
 	OnRetry func(attempt int, wait time.Duration, err error)
@@ -72,6 +77,9 @@ func (p Policy) Do(ctx context.Context, f func(ctx context.Context) error) error
 		// A failure that came back because ctx ended is the caller's, not
 		// the server's: nothing to retry.
 		e = &Error{Attempts: n, Retryable: ctx.Err() == nil && Retryable(err), Err: err}
+		if p.RejectedOnly && StatusOf(err) != http.StatusTooManyRequests {
+			e.Retryable = false
+		}
 		if !e.Retryable || n > p.MaxRetries {
 			return e
 		}
