@@ -190,6 +190,10 @@ func (c *Client) userError(err error, what, hint string) error {
 		return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
 			"PagerDuty refused to %s (HTTP %d). %s; the log has the details.", what, ce.Status, hint), err)
 	}
+	if errors.As(err, &ce) && !ce.Retryable && ce.Status >= 500 {
+		return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
+			"PagerDuty could not %s (HTTP %d, an error that retrying does not fix). Try again later; the log has the details.", what, ce.Status), err)
+	}
 	return fmt.Errorf("%w: %w", incident.Errorf(incident.EUnavailable,
 		"Could not reach PagerDuty to %s; it was retried and gave up. Try again in a moment.", what), err)
 }
