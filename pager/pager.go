@@ -85,7 +85,8 @@ func (c *Client) Services() []string {
 
 // AutoDeclares reports whether an incident triggered in PagerDuty for
 // service (its name or ID, as in incident.Alert.Service / ServiceID) should
-// open an incident here.
+// open an incident here. PAGERDUTY_AUTO_DECLARE may list either, so a
+// caller asks about both of an alert's.
 func (c *Client) AutoDeclares(service string) bool {
 	service = strings.TrimSpace(service)
 	if service == "" {

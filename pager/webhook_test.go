@@ -177,6 +177,41 @@ func TestWebhookAcknowledgedNamesWhoAcked(t *testing.T) {
 	}
 }
 
+// TestAutoDeclareByIDFromWebhook: PAGERDUTY_AUTO_DECLARE may list a service
+// by its PagerDuty ID, which differs from its name. A signed webhook carries
+// both on the alert, and the ID is what matches.
+func TestAutoDeclareByIDFromWebhook(t *testing.T) {
+	e := mustEnv(t, func(c *pager.Config) { c.AutoDeclare = []string{"PSVC001"} })
+	s := &sink{}
+	srv := httptest.NewServer(e.client.WebhookHandler(s))
+	t.Cleanup(srv.Close)
+	inc := pdIncident() // service PSVC001, named "Checkout API"
+	req, err := pdfake.WebhookRequest(context.Background(), srv.URL, webhookSecret,
+		pdfake.WebhookBody("01IDS1", "incident.triggered", occurred, inc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	got := s.Alerts()
+	if len(got) != 1 {
+		t.Fatalf("sink got %d alerts, want 1", len(got))
+	}
+	a := got[0]
+	if a.Service != "Checkout API" || a.ServiceID != "PSVC001" {
+		t.Fatalf("alert service = %q (%q), want Checkout API (PSVC001)", a.Service, a.ServiceID)
+	}
+	if !e.client.AutoDeclares(a.ServiceID) {
+		t.Error("a service listed by ID does not auto-declare")
+	}
+	if e.client.AutoDeclares(a.Service) {
+		t.Error("the service's name matched a list that names only its ID")
+	}
+}
+
 func TestParseWebhook(t *testing.T) {
 	tests := []struct {
 		name    string
