@@ -16,13 +16,16 @@ import (
 
 const webhookSecret = "whsec-test"
 
-func withPager(t testing.TB, pd *pdfake.Server) option {
+func withPager(t testing.TB, pd *pdfake.Server, autoDeclare ...string) option {
+	if autoDeclare == nil {
+		autoDeclare = []string{"checkout"}
+	}
 	return withConfig(func(c *config) {
 		pc, err := pager.New(pager.Config{
 			RoutingKey: "R0UTINGKEYDEFAULT0000000000000000",
 			Services:   map[string]string{"checkout": "R0UTINGKEYCHECKOUT000000000000000"},
 			APIToken:   pd.Token, EventsURL: pd.URL, APIURL: pd.URL,
-			WebhookSecret: webhookSecret, AutoDeclare: []string{"checkout"},
+			WebhookSecret: webhookSecret, AutoDeclare: autoDeclare,
 			Retry: pager.Retry{Attempts: 3, Backoff: 10 * time.Millisecond, MaxBackoff: 20 * time.Millisecond},
 		}, testLogger())
 		if err != nil {
@@ -199,6 +202,19 @@ func TestWebhookOpensAnIncidentExactlyOnce(t *testing.T) {
 	if _, ok := h.emu.ChannelByName("inc-002-disk"); ok {
 		t.Error("a service that does not auto-declare opened an incident")
 	}
+}
+
+// TestAutoDeclareByServiceID: PAGERDUTY_AUTO_DECLARE may list a service's
+// PagerDuty ID, which differs from the name the webhook shows.
+func TestAutoDeclareByServiceID(t *testing.T) {
+	pd := pdfake.New(t, "pd-token")
+	h := newHarness(t, slackemu.Options{}, withPager(t, pd, "PSVC7"))
+	inc := pdfake.WebhookIncident{ID: "PIDONLY", Title: "Queue backlog", Urgency: "high", Status: "triggered",
+		ServiceID: "PSVC7", ServiceName: "Order Queue"}
+	if code := h.webhook(pdfake.WebhookBody("EVID1", "incident.triggered", time.Now(), inc), webhookSecret); code != http.StatusOK {
+		t.Fatalf("webhook answered %d", code)
+	}
+	h.waitFor("incident channel", func() bool { _, ok := h.emu.ChannelByName("inc-001-queue-backlog"); return ok })
 }
 
 // TestAckOfOurOwnPageLandsOnTheIncident: PagerDuty opened its incident from

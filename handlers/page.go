@@ -222,7 +222,7 @@ func (h *Paging) Alert(ctx context.Context, a incident.Alert) error {
 }
 
 func (h *Paging) alertTriggered(ctx context.Context, a incident.Alert) error {
-	if h.pager == nil || !h.pager.AutoDeclares(a.Service) || a.ExternalID == "" {
+	if h.pager == nil || !(h.pager.AutoDeclares(a.Service) || h.pager.AutoDeclares(a.ServiceID)) || a.ExternalID == "" {
 		return nil
 	}
 	if _, ok, err := h.store.ExternalIncident(ctx, a.ExternalID); err != nil || ok {
@@ -313,7 +313,7 @@ func (h *Paging) alertFollowUp(ctx context.Context, a incident.Alert) error {
 		kind, verb = incident.KindPageResolve, "resolved"
 	}
 	at := h.alertTime(a)
-	data := map[string]string{"external_id": a.ExternalID, "by": a.Actor}
+	data := map[string]string{"external_id": a.ExternalID, "by": a.Actor, "by_id": a.ActorID}
 	line := fmt.Sprintf(":pager: PagerDuty incident %s %s", a.ExternalID, verb)
 	if a.Actor != "" {
 		line += " by " + slackui.Escape(a.Actor)

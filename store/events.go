@@ -14,7 +14,7 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// Stream entry fields. Empty values are not stored; at is unix milliseconds.
+// Stream entry fields. Empty values are not stored; at is unix microseconds.
 const (
 	fKind     = "kind"
 	fAt       = "at"

@@ -47,6 +47,8 @@ func TestStartupFailsWithOneClearLine(t *testing.T) {
 		{"bad cadence", with("INCIDENT_UPDATE_CADENCE", "P1=soon"), "INCIDENT_UPDATE_CADENCE"},
 		{"bad llm timeout", with("LLM_TIMEOUT", "fast"), "LLM_TIMEOUT"},
 		{"bad cost cap", with("LLM_COST_CAP_USD", "lots"), "LLM_COST_CAP_USD"},
+		{"cost cap not a number", with("LLM_COST_CAP_USD", "NaN"), "LLM_COST_CAP_USD"},
+		{"price infinite", with("LLM_PRICE_PER_1K_INPUT", "+Inf"), "LLM_PRICE_PER_1K_INPUT"},
 		{"too many connections", with("SLACK_SOCKET_CONNECTIONS", "11"), "from 1 to 10"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"os"
 	"os/signal"
 	"strconv"
@@ -98,7 +99,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}{{"LLM_COST_CAP_USD", &c.llm.CostCapUSD}, {"LLM_PRICE_PER_1K_INPUT", &c.llm.PricePer1KInput}, {"LLM_PRICE_PER_1K_OUTPUT", &c.llm.PricePer1KOutput}} {
 		if s := getenv(f.name); s != "" {
 			v, err := strconv.ParseFloat(s, 64)
-			if err != nil {
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
 				return c, fmt.Errorf("%s: %q is not a number of dollars", f.name, s)
 			}
 			*f.dst = v
