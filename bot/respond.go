@@ -41,7 +41,10 @@ func (r urlResponder) Reply(ctx context.Context, m handlers.Message) error {
 }
 
 // ephemeralResponder answers with chat.postEphemeral, for interactions that
-// have no response_url (modal submissions).
+// have no response_url (modal submissions). postEphemeral only works where
+// the bot is a member, and a modal can be opened from any channel, so when
+// Slack refuses it for that reason (or there is no channel) the reply goes
+// to the person's DM with the app instead: a private reply is never lost.
 type ephemeralResponder struct {
 	api     handlers.Ephemeral
 	channel string
@@ -49,10 +52,18 @@ type ephemeralResponder struct {
 }
 
 func (r ephemeralResponder) Reply(ctx context.Context, m handlers.Message) error {
-	if r.channel == "" {
-		return fmt.Errorf("no channel to reply to user %s in", r.user)
+	if r.channel != "" {
+		err := r.api.Ephemeral(ctx, r.channel, r.user, m)
+		if !isSlackError(err, "not_in_channel") && !isSlackError(err, "channel_not_found") &&
+			!isSlackError(err, "user_not_in_channel") {
+			return err
+		}
 	}
-	return r.api.Ephemeral(ctx, r.channel, r.user, m)
+	// chat.postMessage to a user ID posts in their DM with the app.
+	if _, err := r.api.Post(ctx, r.user, m); err != nil {
+		return fmt.Errorf("reply to %s by DM: %w", r.user, err)
+	}
+	return nil
 }
 
 // tsTime turns a Slack ts ("1700000000.000100") into a time.

@@ -124,6 +124,13 @@ func readContent(r *apiReq) (text string, blocks json.RawMessage, err *apiError)
 
 func (e *Emulator) chatPostMessage(r *apiReq) (result, *apiError) {
 	ch, err := e.botChannel(r, "channel")
+	if err != nil && err.code == "not_in_channel" && e.hasScope("chat:write.public") {
+		// chat:write.public lets a bot post in any public channel without
+		// joining it (every channel but a DM is public here). It does not
+		// make the bot a member: it still hears nothing from the channel,
+		// and chat.postEphemeral there still fails.
+		ch, err = e.lookupChannelLocked(r.get("channel")), nil
+	}
 	if err != nil {
 		return nil, err
 	}

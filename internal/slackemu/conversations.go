@@ -44,8 +44,13 @@ func (e *Emulator) botChannel(r *apiReq, param string) (*channel, *apiError) {
 	return ch, nil
 }
 
+// dmID is the ID of the app's DM with a user.
+func dmID(userID string) string { return "D" + strings.TrimPrefix(userID, "U") }
+
+// dmLocked returns the app's DM with a user, opening it on first use: Slack
+// opens it when the bot posts to the user's ID, with no conversations.open.
 func (e *Emulator) dmLocked(userID string) *channel {
-	id := "D" + strings.TrimPrefix(userID, "U")
+	id := dmID(userID)
 	if ch, ok := e.channels[id]; ok {
 		return ch
 	}

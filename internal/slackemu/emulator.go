@@ -1,7 +1,8 @@
 // Package slackemu is a Slack emulator for tests and the demo. It speaks the
 // real wire protocols: the Web API (form or JSON POSTs, bearer or form tokens,
 // {"ok":...} answers, 429 with Retry-After) and socket mode (apps.connections.open,
-// a WebSocket with hello, envelopes, acks, pings, disconnect). Real clients
+// a WebSocket with hello, envelopes, acks, pings, disconnect), and it enforces
+// the bot token's scopes and channel membership as Slack does. Real clients
 // such as slack-go connect to it unchanged; tests act as people in Slack
 // through methods like SlashCommand and PostMessage and observe what the bot
 // did through Calls, Messages and Render.
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,6 +47,11 @@ type Options struct {
 	// actions (its messages, edits, reactions, joins and topic changes).
 	// By default they are sent, as in Slack, so a bot must ignore them.
 	SuppressBotEvents bool
+	// Scopes are the scopes granted to the bot token. nil means the bot
+	// scopes slack/manifest.yaml requests (ManifestScopes); a test may set
+	// fewer (or more). A Web API call lacking its scope gets missing_scope,
+	// and events need theirs (channels:history, reactions:read) to be sent.
+	Scopes []string
 	// Logf, when set, receives debug lines. When nil and the environment
 	// has SLACKEMU_DEBUG set, they go to the standard logger.
 	Logf func(format string, args ...any)
@@ -63,6 +70,7 @@ const (
 // concurrent use.
 type Emulator struct {
 	opts     Options
+	scopes   []string // granted to the bot token
 	srv      *httptest.Server
 	appToken string
 	botToken string
@@ -142,9 +150,14 @@ func New(opts Options) *Emulator {
 	if opts.TriggerTTL == 0 {
 		opts.TriggerTTL = 3 * time.Second
 	}
+	scopes := slices.Clone(opts.Scopes)
+	if opts.Scopes == nil {
+		scopes = ManifestScopes()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Emulator{
 		opts:      opts,
+		scopes:    scopes,
 		appToken:  "xapp-1-" + appID + "-1-" + randHex(16),
 		botToken:  "xoxb-1-" + randHex(6) + "-" + randHex(12),
 		ctx:       ctx,

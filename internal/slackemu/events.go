@@ -143,10 +143,10 @@ func (e *Emulator) callbackLocked(inner map[string]any, eventID string) map[stri
 }
 
 // emitBotLocked sends, in the background, an event Slack would send about
-// something the bot itself did. Events only reach the bot for channels it
-// is a member of, as in Slack.
+// something the bot itself did. As in Slack, events only reach the bot for
+// channels it is a member of, and only with the event's scope.
 func (e *Emulator) emitBotLocked(ch *channel, inner map[string]any) {
-	if e.opts.SuppressBotEvents || !ch.isMember(e.opts.BotUserID) {
+	if e.opts.SuppressBotEvents || !e.hearsLocked(ch, inner) {
 		return
 	}
 	p := e.callbackLocked(inner, "")

@@ -236,13 +236,29 @@ func (e *Emulator) Ephemerals(userID string) []Message {
 	return out
 }
 
-// Channels returns every channel in creation order.
+// DirectMessages returns what the bot sent a user in their DM with the app
+// (chat.postMessage to the user's ID), in order; nil when it sent nothing.
+func (e *Emulator) DirectMessages(userID string) []Message {
+	e.mu.Lock()
+	ch, ok := e.channels[dmID(userID)]
+	ok = ok && ch.dm
+	e.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return e.Messages(dmID(userID))
+}
+
+// Channels returns every channel in creation order; DMs are not channels
+// (see DirectMessages).
 func (e *Emulator) Channels() []Channel {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	out := make([]Channel, 0, len(e.chanOrder))
 	for _, id := range e.chanOrder {
-		out = append(out, e.channels[id].public())
+		if ch := e.channels[id]; !ch.dm {
+			out = append(out, ch.public())
+		}
 	}
 	return out
 }
@@ -252,7 +268,7 @@ func (e *Emulator) ChannelByName(name string) (Channel, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, id := range e.chanOrder {
-		if ch := e.channels[id]; ch.name == name {
+		if ch := e.channels[id]; ch.name == name && !ch.dm {
 			return ch.public(), true
 		}
 	}

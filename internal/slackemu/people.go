@@ -30,9 +30,9 @@ func (e *Emulator) personChannelLocked(userID, channelID string) (*channel, erro
 }
 
 // personEventLocked wraps an event caused by a person; nil when the bot is
-// not in the channel, so Slack would not tell it.
+// not in the channel or lacks the event's scope, so Slack would not tell it.
 func (e *Emulator) personEventLocked(ch *channel, inner map[string]any) map[string]any {
-	if !ch.isMember(e.opts.BotUserID) {
+	if !e.hearsLocked(ch, inner) {
 		return nil
 	}
 	return e.callbackLocked(inner, "")

@@ -108,6 +108,13 @@ func (e *Emulator) answer(req *apiReq, token string) (int, map[string]any) {
 	case (req.method == "apps.connections.open") != (token == e.appToken):
 		return http.StatusOK, fail("not_allowed_token_type").body()
 	}
+	granted := e.scopes
+	if token == e.appToken {
+		granted = appTokenScopes
+	}
+	if err := e.checkScopeLocked(req, granted); err != nil {
+		return http.StatusOK, err.body()
+	}
 	if q := e.failures[req.method]; len(q) > 0 {
 		inj := q[0]
 		e.failures[req.method] = q[1:]

@@ -57,7 +57,8 @@ func TestCreateChannelNameRules(t *testing.T) {
 }
 
 func TestInviteTopicInfo(t *testing.T) {
-	emu := newEmu(t, slackemu.Options{SuppressBotEvents: true})
+	// conversations.info needs channels:read, which the bot does not request.
+	emu := newEmu(t, slackemu.Options{SuppressBotEvents: true, Scopes: append(slackemu.ManifestScopes(), "channels:read")})
 	c := api(emu)
 	ctx := ctxT(t)
 	ch, err := c.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: "inc-7"})
@@ -102,7 +103,8 @@ func TestInviteTopicInfo(t *testing.T) {
 }
 
 func TestPostUpdatePinReact(t *testing.T) {
-	emu := newEmu(t, slackemu.Options{SuppressBotEvents: true})
+	// reactions.add needs reactions:write, which the bot does not request.
+	emu := newEmu(t, slackemu.Options{SuppressBotEvents: true, Scopes: append(slackemu.ManifestScopes(), "reactions:write")})
 	c := api(emu)
 	ctx := ctxT(t)
 	header := slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, "INC-1 db down", false, false))
@@ -196,7 +198,9 @@ func TestPostMessageErrors(t *testing.T) {
 }
 
 func TestNotInChannelUntilJoined(t *testing.T) {
-	emu := newEmu(t, slackemu.Options{})
+	// Without chat:write.public, and with channels:join to join.
+	scopes := []string{"channels:history", "chat:write", "channels:join"}
+	emu := newEmu(t, slackemu.Options{Scopes: scopes})
 	emu.AddForeignChannel("CRANDOM", "random", "U1")
 	b := startBot(t, emu, ackAll)
 	c := api(emu)
