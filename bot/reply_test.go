@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/incidentbot/incidentbot/bot"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 )
 
@@ -20,7 +19,7 @@ const (
 // announcement reaches an announce channel the bot never joined
 // (chat:write.public).
 func TestSlashCommandRepliesWhereTheBotIsNotAMember(t *testing.T) {
-	h := newHarness(t, slackemu.Options{}, withConfig(func(c *bot.Config) { c.Handlers.AnnounceChannel = news }))
+	h := newHarness(t, slackemu.Options{}, withConfig(func(c *config) { c.Handlers.AnnounceChannel = news }))
 	h.emu.AddForeignChannel(random, "random", ali)
 	h.emu.AddForeignChannel(news, "news", sam)
 

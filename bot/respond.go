@@ -46,7 +46,10 @@ func (r urlResponder) Reply(ctx context.Context, m handlers.Message) error {
 // Slack refuses it for that reason (or there is no channel) the reply goes
 // to the person's DM with the app instead: a private reply is never lost.
 type ephemeralResponder struct {
-	api     handlers.Ephemeral
+	api interface {
+		handlers.Ephemeral
+		handlers.Poster
+	}
 	channel string
 	user    string
 }
