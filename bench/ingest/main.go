@@ -5,10 +5,12 @@
 // beside raw XADD on the same Redis, ack latency at a paced 1,000 events/s,
 // the child's RSS idle and under load, and how long SIGTERM takes.
 //
-//	go run ./bench/ingest [-n 20000] [-rate 1000] [-duration 10s]
+//	go run ./bench/ingest [-n 20000] [-rate 1000] [-duration 10s] [-json]
 //
 // It prints a table and writes the same figures as JSON to
-// bench/results/ingest-<date>.json. Everything listens on 127.0.0.1 only.
+// bench/results/ingest-<date>.json; with -json it prints only the JSON, on
+// stdout, and writes no file (bench/run reads it). Everything listens on
+// 127.0.0.1 only.
 package main
 
 import (
@@ -61,16 +63,17 @@ func main() {
 	rawN := flag.Int("raw", 100000, "XADDs for the raw baseline")
 	rate := flag.Int("rate", 1000, "events/s for the latency run")
 	dur := flag.Duration("duration", 10*time.Second, "length of the latency run")
+	asJSON := flag.Bool("json", false, "print the results as JSON on stdout instead of the table, and write no file")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := run(ctx, *n, *rawN, *rate, *dur, os.Stdout); err != nil {
+	if err := run(ctx, *n, *rawN, *rate, *dur, *asJSON, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "bench/ingest: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, n, rawN, rate int, dur time.Duration, out io.Writer) error {
+func run(ctx context.Context, n, rawN, rate int, dur time.Duration, asJSON bool, out io.Writer) error {
 	root, err := moduleRoot(ctx)
 	if err != nil {
 		return err
@@ -111,12 +114,22 @@ func run(ctx context.Context, n, rawN, rate int, dur time.Duration, out io.Write
 	if err != nil {
 		return err
 	}
-	printTable(out, res)
-	path, err := writeJSON(root, res)
-	if err != nil {
-		return err
+	if asJSON {
+		b, err := json.MarshalIndent(res, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode results: %w", err)
+		}
+		if _, err := fmt.Fprintf(out, "%s\n", b); err != nil {
+			return fmt.Errorf("write results: %w", err)
+		}
+	} else {
+		printTable(out, res)
+		path, err := writeJSON(root, res)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "\nwritten to %s\n", path)
 	}
-	fmt.Fprintf(out, "\nwritten to %s\n", path)
 	if res.SIGTERMExitSeconds >= 10 {
 		return fmt.Errorf("the bot took %.1fs to exit after SIGTERM, want < 10s", res.SIGTERMExitSeconds)
 	}
