@@ -122,30 +122,6 @@ func TestLLMZeroMeansDefault(t *testing.T) {
 	}
 }
 
-// TestDemo runs the newcomer's first command end to end: the real bot, the
-// emulator and an embedded Redis.
-func TestDemo(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	var out, errOut bytes.Buffer
-	if err := demo(ctx, env(map[string]string{}), &out, &errOut); err != nil {
-		t.Fatalf("demo: %v\n%s", err, errOut.String())
-	}
-	got := out.String()
-	for _, want := range []string{
-		"INC-1 declared", "#inc-001-checkout-returns-500-after-deploy", "Status update — INC-1",
-		"Approved by @sam", "INC-1 resolved", "status page updated _(edited)_", ":pushpin: *key event*",
-		"Comms lead → @sam", "Suggested runbooks",
-	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	if strings.Contains(got, "status page updted") && !strings.Contains(got, "updated") {
-		t.Error("edit not applied")
-	}
-}
-
 func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "..", "slack", "manifest.yaml"))
 	if err != nil {
