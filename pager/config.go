@@ -85,7 +85,8 @@ type Config struct {
 	// MaxWebhookBody caps a webhook request body, in bytes.
 	MaxWebhookBody int64
 	// Now and Sleep are the clock; tests inject controllable ones. Sleep
-	// must return early with ctx's error when ctx ends.
+	// must return early with ctx's error when ctx ends; nil means the
+	// retry policy's own timer.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
 }
@@ -211,9 +212,6 @@ func (cfg Config) withDefaults() Config {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
-	}
 	return cfg
 }
 
@@ -235,14 +233,3 @@ func (cfg Config) validate() error {
 	return nil
 }
 
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return context.Cause(ctx)
-	case <-t.C:
-		return nil
-	}
-}
