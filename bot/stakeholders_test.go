@@ -53,6 +53,8 @@ func TestStakeholdersReadCleanText(t *testing.T) {
 			msg, id := h.draftButton(ch.ID, handlers.ActionApprove)
 			h.click(sam, ch.ID, msg, handlers.ActionApprove, id)
 			h.waitFor("the update announced", func() bool { return strings.Contains(h.channelText(announce), "Status update — INC-1") })
+			// The update's buttons are gone before the postmortem's draft is looked for.
+			h.waitFor("the update marked approved", func() bool { return h.countMessages(ch.ID, "Approved by") == 1 })
 
 			h.command(ali, ch.ID, "resolve")
 			h.waitFor("resolved", func() bool { return !h.incident(ch.ID).Active() })

@@ -51,12 +51,20 @@ func (n Names) Func(ctx context.Context) func(string) string {
 	}
 }
 
-// Map resolves every id to a display name, for the drafter.
+// Map resolves the people among ids to display names, for the drafter;
+// those Slack does not know are left out, and the drafter shows them as
+// bare IDs, never as mentions.
 func (n Names) Map(ctx context.Context, ids []string) map[string]string {
 	out := make(map[string]string, len(ids))
+	if n.api == nil {
+		return out
+	}
 	for _, id := range ids {
-		if _, ok := out[id]; !ok && id != "" {
-			out[id] = n.Of(ctx, id)
+		if _, ok := out[id]; ok || !(strings.HasPrefix(id, "U") || strings.HasPrefix(id, "W")) {
+			continue
+		}
+		if name, err := n.api.UserName(ctx, id); err == nil && name != "" {
+			out[id] = name
 		}
 	}
 	return out

@@ -23,6 +23,11 @@ const (
 )
 
 // Draft is text the LLM (or the template fallback) wrote, waiting for a human.
+//
+// Text is exactly what is published once approved, so it carries no review
+// markup: no [E12] citation markers, no warnings, and people by display name
+// rather than as <@U…> mentions that would ping them. What the reviewer needs
+// travels beside it in Citations, Evidence and Flags.
 type Draft struct {
 	ID       string
 	Incident int64
@@ -34,9 +39,12 @@ type Draft struct {
 	Reason        string
 	Model         string
 	PromptVersion string
-	// Citations are the E<Seq> ids the draft rests on; Flags are problems the
-	// checks found (uncited claims, blaming language, missing sections).
+	// Citations are the E<Seq> ids the draft rests on, sorted: the union of
+	// Evidence. Evidence says which of them each section rests on. Flags are
+	// what the checks found, for the reviewer, each naming its section
+	// ("Impact: cites E99, which the timeline does not have").
 	Citations []int
+	Evidence  []Evidence
 	Flags     []string
 	// ActionItems are proposed by postmortem drafts.
 	ActionItems []ActionItem
@@ -61,12 +69,19 @@ type DraftRequest struct {
 	// drafter falls back to the template when it is over its cap.
 	SpentUSD float64
 	Now      time.Time
-	// Names maps user IDs to display names, so the model and the drafts
-	// name people instead of mentioning them.
+	// Names maps Slack user IDs to display names (the caller resolves them
+	// through users.info). Drafts and prompts name people by them; an ID
+	// missing here is shown as the bare ID, never as a <@…> mention.
 	Names map[string]string
-	// Location is the time zone drafts show times in (INCIDENT_TIMEZONE);
-	// nil means UTC.
+	// Location is the zone every time in a draft is shown in, with its
+	// abbreviation (INCIDENT_TIMEZONE); nil means UTC.
 	Location *time.Location
+}
+
+// Evidence is the timeline entries (E<Seq>) one section of a draft rests on.
+type Evidence struct {
+	Section string
+	Seqs    []int
 }
 
 // ActionItem is a follow-up from a postmortem, tracked until done.

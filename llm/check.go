@@ -10,57 +10,51 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// inlineCite matches an inline citation such as [E12].
-var inlineCite = regexp.MustCompile(`\[E(\d{1,9})\]`)
-
-// citeCheck collects the citations of a draft and what was wrong with them.
+// citeCheck collects the citations of a draft, section by section, and what
+// was wrong with them.
 type citeCheck struct {
-	valid map[int]bool // the timeline's entry ids
-	cited map[int]bool // valid ids cited so far
-	flags []string
+	v        *voice
+	valid    map[int]bool            // the timeline's entry ids
+	evidence map[string]map[int]bool // section -> valid ids it cites
+	flags    []string
 }
 
-func newCiteCheck(entries []incident.Entry) *citeCheck {
+func newCiteCheck(entries []incident.Entry, v *voice) *citeCheck {
 	valid := make(map[int]bool, len(entries))
 	for _, e := range entries {
 		valid[e.Seq] = true
 	}
-	return &citeCheck{valid: valid, cited: map[int]bool{}}
+	return &citeCheck{v: v, valid: valid, evidence: map[string]map[int]bool{}}
 }
 
-// section checks one claim: its listed citations and the inline [E..] in its
-// text. Citations that do not exist are flagged and marked in the returned
-// text; a claim left with no valid citation is flagged and marked unless
-// needCite is false (opinion and forward-looking sections).
+// section checks one claim, its listed citations and the inline [E..] in its
+// text, and returns the text fit to publish: markers removed, mentions
+// written as names. Citations that do not exist are flagged; so is a claim
+// left with no valid citation, unless needCite is false (opinion and
+// forward-looking sections). The flags name the section; the valid ids
+// become its evidence.
 func (c *citeCheck) section(title, text string, listed []int, needCite bool) string {
-	good := 0
+	ev := c.evidence[title]
+	if ev == nil {
+		ev = map[int]bool{}
+		c.evidence[title] = ev
+	}
 	var bad []string
-	for _, n := range listed {
+	good := 0
+	for _, n := range slices.Concat(listed, markerSeqs(text)) {
 		if c.valid[n] {
-			c.cited[n] = true
+			ev[n] = true
 			good++
-		} else {
-			bad = append(bad, citeLabel(n))
+		} else if l := citeLabel(n); !slices.Contains(bad, l) {
+			bad = append(bad, l)
 		}
 	}
-	text = inlineCite.ReplaceAllStringFunc(text, func(m string) string {
-		n, _ := strconv.Atoi(m[2 : len(m)-1])
-		if c.valid[n] {
-			c.cited[n] = true
-			good++
-			return m
-		}
-		bad = append(bad, citeLabel(n))
-		return "[E" + strconv.Itoa(n) + " ⚠ not in timeline]"
-	})
+	text = strings.TrimSpace(c.v.publish(text))
 	if len(bad) > 0 {
-		bad = slices.Compact(bad)
-		c.flags = append(c.flags, fmt.Sprintf("%s cites %s, not in the timeline", title, strings.Join(bad, ", ")))
-		text += " ⚠ _(cites " + strings.Join(bad, ", ") + ", which the timeline does not have)_"
+		c.flags = append(c.flags, fmt.Sprintf("%s: cites %s, which the timeline does not have", title, strings.Join(bad, ", ")))
 	}
-	if good == 0 && needCite && strings.TrimSpace(text) != "" {
-		c.flags = append(c.flags, fmt.Sprintf("%s has no valid citation", title))
-		text += " ⚠ _(no cited evidence: check this against the timeline)_"
+	if good == 0 && needCite && text != "" {
+		c.flags = append(c.flags, title+": no cited evidence; check it against the timeline")
 	}
 	return text
 }
@@ -72,13 +66,31 @@ func citeLabel(n int) string {
 	return "E" + strconv.Itoa(n)
 }
 
-func (c *citeCheck) citations() []int {
-	out := make([]int, 0, len(c.cited))
-	for n := range c.cited {
-		out = append(out, n)
+// evidenceOf orders a draft's evidence as its text reads (summary, the
+// kind's sections, the extra ones, a postmortem's action items) and returns
+// it with the union of its ids.
+func evidenceOf(kind incident.DraftKind, b body) ([]incident.Evidence, []int) {
+	order := []string{secSummary}
+	order = append(order, specFor(kind).sections...)
+	for _, s := range b.extra {
+		order = append(order, s.Title)
 	}
-	slices.Sort(out)
-	return out
+	if kind == incident.DraftPostmortem { // the only kind that shows them
+		order = append(order, secActionItems)
+	}
+	var out []incident.Evidence
+	all := map[int]bool{}
+	for _, t := range order {
+		seqs := sortedKeys(b.evidence[t])
+		if len(seqs) == 0 || slices.ContainsFunc(out, func(e incident.Evidence) bool { return e.Section == t }) {
+			continue
+		}
+		for _, n := range seqs {
+			all[n] = true
+		}
+		out = append(out, incident.Evidence{Section: t, Seqs: seqs})
+	}
+	return out, sortedKeys(all)
 }
 
 // blamePatterns find a person named as the cause. A mention (<@U123> or
@@ -109,10 +121,12 @@ func blameFlags(text string) []string {
 			if len(m) > 1 && notPeople[m[1]] {
 				continue
 			}
-			out = append(out, fmt.Sprintf("blaming language: %q (a blameless postmortem names what allowed it, not who)", m[0]))
+			if !slices.Contains(out, m[0]) {
+				out = append(out, m[0])
+			}
 		}
 	}
-	return slices.Compact(out)
+	return out
 }
 
 var nonLetters = regexp.MustCompile(`[^a-z ]+`)

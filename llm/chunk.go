@@ -24,7 +24,7 @@ const (
 // asks the model to summarise each, in parallel, within half of the time
 // left, so the final call keeps the other half. A stretch whose summary fails
 // is simply left to the condensed timeline. Usage is added to spent.
-func (d *Drafter) summarise(ctx context.Context, req incident.DraftRequest, entries []incident.Entry, spent *usage) []chunkSummary {
+func (d *Drafter) summarise(ctx context.Context, req incident.DraftRequest, entries []incident.Entry, v *voice, spent *usage) []chunkSummary {
 	total := 0
 	for _, e := range entries {
 		total += entryCost(e, maxLineText)
@@ -67,7 +67,7 @@ func (d *Drafter) summarise(ctx context.Context, req incident.DraftRequest, entr
 			if over || ctx.Err() != nil {
 				return
 			}
-			text, u := d.summariseChunk(ctx, part)
+			text, u := d.summariseChunk(ctx, part, v)
 			mu.Lock()
 			spent.add(u)
 			mu.Unlock()
@@ -86,11 +86,11 @@ func (d *Drafter) summarise(ctx context.Context, req incident.DraftRequest, entr
 	return kept
 }
 
-func (d *Drafter) summariseChunk(ctx context.Context, part []incident.Entry) (string, usage) {
-	view := condense(part, d.cfg.TokenBudget*3/4)
+func (d *Drafter) summariseChunk(ctx context.Context, part []incident.Entry, v *voice) (string, usage) {
+	view := condense(part, d.cfg.TokenBudget*3/4, v)
 	var b strings.Builder
 	b.WriteString(dataOpen)
-	b.WriteString("\nA stretch of the timeline:\n")
+	b.WriteString("\nA stretch of the timeline (times in " + v.zone(part[0].At) + "):\n")
 	for _, l := range view.lines {
 		b.WriteString(l)
 		b.WriteByte('\n')
@@ -107,16 +107,19 @@ func (d *Drafter) summariseChunk(ctx context.Context, part []incident.Entry) (st
 		return "", u
 	}
 	// Only citations into this stretch survive into the final prompt.
-	valid := newCiteCheck(part).valid
+	valid := newCiteCheck(part, v).valid
 	text := md.Summary
 	for _, s := range md.Sections {
 		text += " " + s.Text
 	}
-	text = inlineCite.ReplaceAllStringFunc(text, func(m string) string {
-		if n, err := strconv.Atoi(m[2 : len(m)-1]); err == nil && valid[n] {
-			return m
+	text = citeMarker.ReplaceAllStringFunc(text, func(m string) string {
+		var keep strings.Builder
+		for _, n := range markerSeqs(m) {
+			if valid[n] {
+				keep.WriteString("[E" + strconv.Itoa(n) + "]")
+			}
 		}
-		return ""
+		return keep.String()
 	})
 	return incident.Truncate(strings.TrimSpace(text), maxSummaryRune), u
 }

@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -38,11 +40,11 @@ type timelineView struct {
 // facts are always kept; the rest of the budget goes first to the most recent
 // messages (what is happening now) and then to the most informative older
 // ones. Runs of left-out entries become "[N messages omitted]" lines.
-func condense(entries []incident.Entry, budget int) timelineView {
+func condense(entries []incident.Entry, budget int, v *voice) timelineView {
 	n := len(entries)
 	keep := make([]bool, n)
 	cost := make([]int, n)
-	multiDay := spansDays(entries)
+	layout := lineLayout(entries, v.loc)
 	limit := maxLineText
 
 	mustCost := 0
@@ -118,12 +120,12 @@ func condense(entries []incident.Entry, budget int) timelineView {
 		left -= cost[c.i]
 	}
 
-	v := timelineView{lines: make([]string, 0, 64)}
+	tv := timelineView{lines: make([]string, 0, 64)}
 	gap := 0
 	flush := func() {
 		if gap > 0 {
-			v.lines = append(v.lines, omittedLine(gap))
-			v.omitted += gap
+			tv.lines = append(tv.lines, omittedLine(gap))
+			tv.omitted += gap
 			gap = 0
 		}
 	}
@@ -133,14 +135,14 @@ func condense(entries []incident.Entry, budget int) timelineView {
 			continue
 		}
 		flush()
-		v.lines = append(v.lines, formatLine(e, multiDay, limit))
-		v.shown++
+		tv.lines = append(tv.lines, formatLine(e, layout, limit, v))
+		tv.shown++
 	}
 	flush()
-	for _, l := range v.lines {
-		v.tokens += EstimateTokens(l) + 1
+	for _, l := range tv.lines {
+		tv.tokens += EstimateTokens(l) + 1
 	}
-	return v
+	return tv
 }
 
 type scored struct {
@@ -241,31 +243,40 @@ func informativeness(text string, i, n int) float64 {
 	return score + 0.5*float64(i+1)/float64(n)
 }
 
-func spansDays(entries []incident.Entry) bool {
+// lineLayout is how prompt lines show their time, in loc: the time of day,
+// the date too when the timeline spans days, and the zone's abbreviation
+// when it changes during the timeline (a daylight-saving switch); otherwise
+// the prompt header names the zone once.
+func lineLayout(entries []incident.Entry, loc *time.Location) string {
+	layout := "15:04"
 	if len(entries) < 2 {
-		return false
+		return layout
 	}
-	y1, m1, d1 := entries[0].At.UTC().Date()
-	y2, m2, d2 := entries[len(entries)-1].At.UTC().Date()
-	return y1 != y2 || m1 != m2 || d1 != d2
+	first, last := entries[0].At.In(loc), entries[len(entries)-1].At.In(loc)
+	y1, m1, d1 := first.Date()
+	y2, m2, d2 := last.Date()
+	if y1 != y2 || m1 != m2 || d1 != d2 {
+		layout = "01-02 15:04"
+	}
+	if first.Format("MST") != last.Format("MST") {
+		layout += " MST"
+	}
+	return layout
 }
 
 // formatLine renders an entry as a prompt line:
-// "[E12] 14:48 @U123 [KEY EVENT]: text". Newlines are flattened so no line
-// can pose as another entry, and the text is redacted.
-func formatLine(e incident.Entry, multiDay bool, limit int) string {
+// "[E12] 14:48 @ali [KEY EVENT]: text". Newlines are flattened so no line
+// can pose as another entry, the text is redacted, and mentions in it are
+// written as names.
+func formatLine(e incident.Entry, layout string, limit int, v *voice) string {
 	var b strings.Builder
 	b.Grow(lineOverhead + min(len(e.Text), limit))
 	b.WriteString("[E")
-	b.WriteString(fmt.Sprint(e.Seq))
+	b.WriteString(strconv.Itoa(e.Seq))
 	b.WriteString("] ")
-	layout := "15:04"
-	if multiDay {
-		layout = "01-02 15:04"
-	}
-	b.WriteString(e.At.UTC().Format(layout))
+	b.WriteString(e.At.In(v.loc).Format(layout))
 	b.WriteString(" ")
-	b.WriteString(actor(e.Actor))
+	b.WriteString(actor(e.Actor, v))
 	if len(e.Marks) > 0 {
 		b.WriteString(" [")
 		for i, m := range e.Marks {
@@ -288,20 +299,20 @@ func formatLine(e incident.Entry, multiDay bool, limit int) string {
 		b.WriteString(" (edited)")
 	}
 	b.WriteString(": ")
-	b.WriteString(flatten(incident.Truncate(Redact(text), limit)))
+	b.WriteString(flatten(incident.Truncate(v.text(Redact(text)), limit)))
 	if len(e.Files) > 0 {
 		b.WriteString(" (files: ")
-		b.WriteString(flatten(Redact(strings.Join(e.Files, ", "))))
+		b.WriteString(flatten(v.text(Redact(strings.Join(e.Files, ", ")))))
 		b.WriteString(")")
 	}
 	return b.String()
 }
 
-func actor(id string) string {
+func actor(id string, v *voice) string {
 	if id == "" {
 		return "bot"
 	}
-	return "@" + id
+	return v.person(id)
 }
 
 // dataTag finds the data block's tags in any case or spacing, raw or as

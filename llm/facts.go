@@ -111,20 +111,22 @@ func holds(hs []Holding, r incident.Role, u string) bool {
 	return false
 }
 
-// Lines renders the facts as short "- label: value" lines, times in UTC.
-func (f Facts) Lines() []string {
+// lines renders the facts as short "- label: value" lines, people by name
+// and times in the voice's zone. cite adds the [E..] ids of the changes, for
+// the prompt: a draft's text carries none.
+func (f Facts) lines(v *voice, cite bool) []string {
 	var out []string
 	add := func(label, format string, args ...any) {
 		out = append(out, fmt.Sprintf("- %s: %s", label, fmt.Sprintf(format, args...)))
 	}
 	// The title is the one fact people typed: keep it on its line and
 	// free of secrets like every other piece of timeline text.
-	add("Incident", "%s %s", f.ID, flatten(Redact(f.Title)))
-	add("Severity", "%s%s", f.Severity, history(f.Severities))
-	add("Status", "%s%s", f.Status, history(f.Statuses))
-	add("Declared", "%s%s", stamp(f.DeclaredAt), by(f.DeclaredBy))
+	add("Incident", "%s %s", f.ID, flatten(v.text(Redact(f.Title))))
+	add("Severity", "%s%s", f.Severity, history(f.Severities, v, cite))
+	add("Status", "%s%s", f.Status, history(f.Statuses, v, cite))
+	add("Declared", "%s%s", v.stamp(f.DeclaredAt), v.by(f.DeclaredBy))
 	if !f.ResolvedAt.IsZero() {
-		add("Resolved", "%s", stamp(f.ResolvedAt))
+		add("Resolved", "%s", v.stamp(f.ResolvedAt))
 		add("Duration", "%s", incident.FormatDuration(f.Duration))
 	} else {
 		add("Duration so far", "%s", incident.FormatDuration(f.Duration))
@@ -132,45 +134,31 @@ func (f Facts) Lines() []string {
 	if len(f.Roles) > 0 {
 		parts := make([]string, 0, len(f.Roles))
 		for _, h := range f.Roles {
-			parts = append(parts, fmt.Sprintf("%s <@%s> from %s", h.Role.Title(), h.User, clock(h.From)))
+			parts = append(parts, fmt.Sprintf("%s %s from %s", h.Role.Title(), v.person(h.User), v.clock(h.From)))
 		}
 		add("Roles", "%s", strings.Join(parts, "; "))
 	}
 	switch {
 	case f.TimeToAck > 0 || !f.AckedAt.IsZero():
-		add("Time to acknowledge", "%s%s", incident.FormatDuration(f.TimeToAck), by(f.AckedBy))
+		add("Time to acknowledge", "%s%s", incident.FormatDuration(f.TimeToAck), v.by(f.AckedBy))
 	case !f.PagedAt.IsZero():
-		add("Paged", "%s, not acknowledged yet", stamp(f.PagedAt))
+		add("Paged", "%s, not acknowledged yet", v.stamp(f.PagedAt))
 	}
 	add("Conversation", "%d messages from %d people", f.Messages, f.People)
 	return out
 }
 
-func history(cs []Change) string {
+func history(cs []Change, v *voice, cite bool) string {
 	if len(cs) == 0 {
 		return ""
 	}
 	parts := make([]string, 0, len(cs))
 	for _, c := range cs {
-		parts = append(parts, fmt.Sprintf("%s → %s at %s [E%d]", c.From, c.To, clock(c.At), c.Seq))
+		p := fmt.Sprintf("%s → %s at %s", c.From, c.To, v.clock(c.At))
+		if cite {
+			p += fmt.Sprintf(" [E%d]", c.Seq)
+		}
+		parts = append(parts, p)
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
 }
-
-func by(user string) string {
-	if user == "" {
-		return ""
-	}
-	return " by <@" + user + ">"
-}
-
-// stamp renders an instant for drafts: "2024-05-01 14:48 UTC".
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "unknown"
-	}
-	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-// clock renders a time of day: "14:48".
-func clock(t time.Time) string { return t.UTC().Format("15:04") }

@@ -81,8 +81,11 @@ func newScenario() *scenario {
 	return s
 }
 
+// names are the scenario's people as users.info would name them.
+var names = map[string]string{"UALI0001": "ali", "UBEA0002": "bea", "UCAR0003": "Cara Díaz"}
+
 func (s *scenario) request(kind incident.DraftKind) incident.DraftRequest {
-	return incident.DraftRequest{Kind: kind, Incident: s.inc, Events: s.log.events, Now: t0.Add(30 * time.Minute)}
+	return incident.DraftRequest{Kind: kind, Incident: s.inc, Events: s.log.events, Now: t0.Add(30 * time.Minute), Names: names}
 }
 
 // newDrafter returns a drafter talking to fake with short test timeouts.

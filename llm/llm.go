@@ -4,7 +4,10 @@
 // a token budget, facts are computed rather than generated, every citation is
 // checked, postmortems are checked for blame and missing sections, and a
 // template built from the timeline takes over whenever the model cannot be
-// used. It satisfies handlers.Drafter.
+// used. A draft's text is what gets published, so it carries no review
+// markup (citations, warnings, mentions that ping) and names people and
+// tells times the way the request asks; what the checks found travels
+// beside it. It satisfies handlers.Drafter.
 package llm
 
 import (
@@ -189,12 +192,13 @@ func (d *Drafter) Draft(ctx context.Context, req incident.DraftRequest) (out inc
 	defer cancel()
 
 	entries := incident.Fold(req.Events)
+	v := newVoice(req)
 	var spent usage
-	sums := d.summarise(ctx, req, entries, &spent)
+	sums := d.summarise(ctx, req, entries, v, &spent)
 	if d.overCap(req.SpentUSD + spent.cost) {
 		return d.fallback(req, spent, d.capReason(), nil), nil
 	}
-	p := d.buildPrompt(req, entries, sums)
+	p := d.buildPrompt(req, v, entries, sums)
 	content, u, err := d.complete(ctx, p.System, p.User)
 	spent.add(u)
 	if err != nil {
@@ -208,13 +212,15 @@ func (d *Drafter) Draft(ctx context.Context, req incident.DraftRequest) (out inc
 	if err != nil {
 		return d.fallback(req, spent, "the AI's answer could not be read as a draft", err), nil
 	}
-	c := check(req.Kind, md, entries)
+	c := check(req.Kind, md, entries, v)
 	f := ComputeFacts(req.Incident, req.Events, req.Now)
+	citeKeyEvents(req.Kind, &c.body, entries)
+	ev, cites := evidenceOf(req.Kind, c.body)
 	return incident.Draft{
 		Incident: req.Incident.Number, Kind: req.Kind, State: incident.DraftPending,
-		Text:   d.render(req, f, entries, c.body),
+		Text:   d.render(req, v, f, entries, c.body),
 		Source: SourceLLM, Model: d.cfg.Model, PromptVersion: p.Version,
-		Citations: c.citations, Flags: c.flags, ActionItems: c.body.items,
+		Citations: cites, Evidence: ev, Flags: c.flags, ActionItems: c.body.items,
 		Tokens: spent.tokens, CostUSD: spent.cost, CreatedAt: req.Now,
 		ChannelID: req.Incident.ChannelID,
 	}, nil

@@ -2,8 +2,8 @@ package llm
 
 import (
 	"errors"
+	"regexp"
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -97,25 +97,39 @@ func FuzzParseDraft(f *testing.F) {
 		f.Add(s)
 	}
 	entries := []incident.Entry{{Seq: 1}, {Seq: 2}, {Seq: 3}}
+	v := newVoice(incident.DraftRequest{Names: map[string]string{"U1234567": "ali"}})
 	f.Fuzz(func(t *testing.T, in string) {
 		md, err := parseDraft(in)
 		if err != nil {
 			return
 		}
 		for _, kind := range []incident.DraftKind{incident.DraftUpdate, incident.DraftPostmortem} {
-			c := check(kind, md, entries)
-			for _, n := range c.citations {
+			c := check(kind, md, entries, v)
+			_, cites := evidenceOf(kind, c.body)
+			for _, n := range cites {
 				if n < 1 || n > 3 {
 					t.Fatalf("check kept citation %d, which is not in the timeline", n)
 				}
 			}
+			texts := []string{c.body.summary}
 			for _, s := range c.body.sections {
-				for _, m := range inlineCite.FindAllString(s, -1) {
-					if !strings.Contains("[E1][E2][E3]", m) {
-						t.Fatalf("unflagged inline citation %s in %q", m, s)
-					}
+				texts = append(texts, s)
+			}
+			for _, s := range c.body.extra {
+				texts = append(texts, s.Title, s.Text)
+			}
+			for _, it := range c.body.items {
+				texts = append(texts, it.Text, it.Owner)
+			}
+			for _, s := range texts {
+				if m := publishedMarkup.FindString(s); m != "" {
+					t.Fatalf("review markup %q left in %q", m, s)
 				}
 			}
 		}
 	})
 }
+
+// publishedMarkup is what must never reach a published draft: citation
+// markers, warning signs, user mentions and broadcasts.
+var publishedMarkup = regexp.MustCompile(`\[E\d+\]|⚠|<@|<!(?:here|channel|everyone|subteam)`)

@@ -15,6 +15,22 @@ type body struct {
 	sections map[string]string // spec title -> text
 	extra    []modelSection    // sections beyond the spec, kept in order
 	items    []incident.ActionItem
+	// evidence is the ids each section (by title) rests on.
+	evidence map[string]map[int]bool
+}
+
+// cite records that section rests on entry seq.
+func (b *body) cite(section string, seq int) {
+	if seq < 1 {
+		return
+	}
+	if b.evidence == nil {
+		b.evidence = map[string]map[int]bool{}
+	}
+	if b.evidence[section] == nil {
+		b.evidence[section] = map[int]bool{}
+	}
+	b.evidence[section][seq] = true
 }
 
 // maxKeyEvents caps the code-rendered timeline of key events.
@@ -23,30 +39,32 @@ const maxKeyEvents = 40
 // render turns a body into the draft's text. Facts, the key-event timeline,
 // the next-update time and action items are rendered by code. The text is
 // exactly what is published once approved, so what only the approver needs
-// (the template notice, what the checks found, the model and prompt stamp)
-// is not in it: it travels in Draft.Source, Reason, Flags, Model and
-// PromptVersion, and the bot shows it around the draft.
-func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.Entry, b body) string {
+// (the template notice, what the checks found, the citations, the model and
+// prompt stamp) is not in it: it travels in Draft.Source, Reason, Flags,
+// Citations, Evidence, Model and PromptVersion, and the bot shows it around
+// the draft. People are named and times told in v's way; the last step,
+// publish, guarantees no marker or mention survives whoever wrote the body.
+func (d *Drafter) render(req incident.DraftRequest, v *voice, f Facts, entries []incident.Entry, b body) string {
 	spec := specFor(req.Kind)
-	md := req.Kind == incident.DraftPostmortem // Markdown file; the rest is Slack mrkdwn
+	md := req.Kind == incident.DraftPostmortem // a Markdown file; the rest are Slack messages, also written in Markdown (the bot converts it with goldmark)
 	var w strings.Builder
 	heading := func(t string) {
 		if md {
 			fmt.Fprintf(&w, "\n## %s\n", t)
 		} else {
-			fmt.Fprintf(&w, "\n*%s*\n", t)
+			fmt.Fprintf(&w, "\n**%s**\n", t)
 		}
 	}
 	title := fmt.Sprintf("%s %s: %s", f.ID, spec.name, Redact(f.Title))
 	if md {
 		fmt.Fprintf(&w, "# %s\n", title)
 	} else {
-		fmt.Fprintf(&w, "*%s*\n", title)
+		fmt.Fprintf(&w, "**%s**\n", title)
 		dur := "Duration so far"
 		if !f.ResolvedAt.IsZero() {
 			dur = "Duration"
 		}
-		fmt.Fprintf(&w, "*Severity:* %s · *Status:* %s · *%s:* %s\n", f.Severity, f.Status, dur, incident.FormatDuration(f.Duration))
+		fmt.Fprintf(&w, "**Severity:** %s · **Status:** %s · **%s:** %s\n", f.Severity, f.Status, dur, incident.FormatDuration(f.Duration))
 	}
 	if md {
 		heading(secSummary)
@@ -59,7 +77,7 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 	}
 	if md {
 		heading("Facts (computed from the event log)")
-		for _, l := range f.Lines() {
+		for _, l := range f.lines(v, false) {
 			w.WriteString(l)
 			w.WriteByte('\n')
 		}
@@ -71,9 +89,9 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 			case secImpact:
 				fmt.Fprintf(&w, "_Computed: lasted %s; severity %s at its peak._\n", incident.FormatDuration(f.Duration), peakSeverity(f))
 			case secDetection:
-				fmt.Fprintf(&w, "_Computed: declared %s%s%s._\n", stamp(f.DeclaredAt), by(f.DeclaredBy), ackPhrase(f))
+				fmt.Fprintf(&w, "_Computed: declared %s%s%s._\n", v.stamp(f.DeclaredAt), v.by(f.DeclaredBy), ackPhrase(f, v))
 			case secTimeline:
-				keyEvents(&w, entries)
+				keyEvents(&w, entries, v)
 			}
 		}
 		text := b.sections[t]
@@ -86,7 +104,7 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 		}
 		if md && t == secWentBadly {
 			heading(secActionItems)
-			actionItems(&w, b.items)
+			actionItems(&w, b.items, v)
 		}
 	}
 	for _, s := range b.extra {
@@ -95,9 +113,9 @@ func (d *Drafter) render(req incident.DraftRequest, f Facts, entries []incident.
 		w.WriteByte('\n')
 	}
 	if req.Kind == incident.DraftUpdate {
-		fmt.Fprintf(&w, "\n*Next update:* %s\n", d.nextUpdate(f, d.nowFor(req)))
+		fmt.Fprintf(&w, "\n**Next update:** %s\n", d.nextUpdate(f, d.nowFor(req), v))
 	}
-	return w.String()
+	return v.publish(w.String())
 }
 
 const missing = "_Missing from the draft: to be written._\n"
@@ -114,12 +132,12 @@ func peakSeverity(f Facts) incident.Severity {
 	return peak
 }
 
-func ackPhrase(f Facts) string {
+func ackPhrase(f Facts, v *voice) string {
 	switch {
 	case !f.AckedAt.IsZero():
-		return fmt.Sprintf("; the page was acknowledged after %s%s", incident.FormatDuration(f.TimeToAck), by(f.AckedBy))
+		return fmt.Sprintf("; the page was acknowledged after %s%s", incident.FormatDuration(f.TimeToAck), v.by(f.AckedBy))
 	case !f.PagedAt.IsZero():
-		return fmt.Sprintf("; paged at %s, no acknowledgement recorded", clock(f.PagedAt))
+		return fmt.Sprintf("; paged at %s, no acknowledgement recorded", v.clock(f.PagedAt))
 	}
 	return ""
 }
@@ -137,27 +155,48 @@ func keyEvent(e incident.Entry) bool {
 	return false
 }
 
-func keyEvents(w *strings.Builder, entries []incident.Entry) {
-	var keys []incident.Entry
+// keyEntries is the timeline of key events: the newest maxKeyEvents, and
+// how many earlier ones it leaves out.
+func keyEntries(entries []incident.Entry) (keys []incident.Entry, left int) {
 	for _, e := range entries {
 		if keyEvent(e) {
 			keys = append(keys, e)
 		}
 	}
 	if len(keys) > maxKeyEvents {
-		fmt.Fprintf(w, "_(%d earlier key events not shown)_\n", len(keys)-maxKeyEvents)
-		keys = keys[len(keys)-maxKeyEvents:]
+		return keys[len(keys)-maxKeyEvents:], len(keys) - maxKeyEvents
 	}
+	return keys, 0
+}
+
+// citeKeyEvents records the postmortem's key-event timeline, which code
+// renders, as that section's evidence.
+func citeKeyEvents(kind incident.DraftKind, b *body, entries []incident.Entry) {
+	if kind != incident.DraftPostmortem {
+		return
+	}
+	keys, _ := keyEntries(entries)
 	for _, e := range keys {
-		fmt.Fprintf(w, "- %s %s\n", clock(e.At), quote(e))
+		b.cite(secTimeline, e.Seq)
 	}
 }
 
-// quote renders an entry for a draft: "<@U1> (key event): “text” [E12]".
-func quote(e incident.Entry) string {
+func keyEvents(w *strings.Builder, entries []incident.Entry, v *voice) {
+	keys, left := keyEntries(entries)
+	if left > 0 {
+		fmt.Fprintf(w, "_(%d earlier key events not shown)_\n", left)
+	}
+	for _, e := range keys {
+		fmt.Fprintf(w, "- %s %s\n", v.clock(e.At), v.quote(e))
+	}
+}
+
+// quote renders an entry for a draft: "@ali (key event): “text”". The entry
+// it quotes is the caller's to record as evidence.
+func (v *voice) quote(e incident.Entry) string {
 	who := "bot"
 	if e.Actor != "" {
-		who = "<@" + e.Actor + ">"
+		who = v.person(e.Actor)
 	}
 	var marks []string
 	for _, m := range e.Marks {
@@ -167,14 +206,14 @@ func quote(e incident.Entry) string {
 	if len(marks) > 0 {
 		mk = " (" + strings.Join(marks, ", ") + ")"
 	}
-	text := incident.Truncate(flatten(Redact(e.Describe())), 200)
+	text := incident.Truncate(flatten(v.text(Redact(e.Describe()))), 200)
 	if e.Kind != incident.KindMessage {
-		return fmt.Sprintf("%s%s: %s [E%d]", who, mk, text, e.Seq)
+		return fmt.Sprintf("%s%s: %s", who, mk, text)
 	}
-	return fmt.Sprintf("%s%s: “%s” [E%d]", who, mk, text, e.Seq)
+	return fmt.Sprintf("%s%s: “%s”", who, mk, text)
 }
 
-func actionItems(w *strings.Builder, items []incident.ActionItem) {
+func actionItems(w *strings.Builder, items []incident.ActionItem, v *voice) {
 	if len(items) == 0 {
 		w.WriteString(missing)
 		return
@@ -182,7 +221,7 @@ func actionItems(w *strings.Builder, items []incident.ActionItem) {
 	for _, it := range items {
 		owner := "owner to be decided"
 		if it.Owner != "" {
-			owner = "owner " + mention(it.Owner)
+			owner = "owner " + ownerName(it.Owner, v)
 		}
 		due := "due date to be set"
 		if !it.Due.IsZero() {
@@ -192,17 +231,18 @@ func actionItems(w *strings.Builder, items []incident.ActionItem) {
 	}
 }
 
-// mention renders an owner: Slack IDs as mentions, free text as it is.
-func mention(owner string) string {
-	if slackID.MatchString(owner) {
-		return "<@" + owner + ">"
+// ownerName renders an action item's owner: a Slack ID by name, free text as
+// it is.
+func ownerName(o string, v *voice) string {
+	if slackID.MatchString(o) {
+		return v.person(o)
 	}
-	return owner
+	return o
 }
 
 // nextUpdate says when the next status update is due by the severity's
 // cadence.
-func (d *Drafter) nextUpdate(f Facts, now time.Time) string {
+func (d *Drafter) nextUpdate(f Facts, now time.Time, v *voice) string {
 	if f.Status == incident.Resolved {
 		return "none: the incident is resolved"
 	}
@@ -210,5 +250,5 @@ func (d *Drafter) nextUpdate(f Facts, now time.Time) string {
 	if every <= 0 {
 		return fmt.Sprintf("none scheduled (%s has no update cadence)", f.Severity)
 	}
-	return fmt.Sprintf("by %s (%s updates every %s)", now.Add(every).UTC().Format("15:04 UTC"), f.Severity, incident.FormatDuration(every))
+	return fmt.Sprintf("by %s (%s updates every %s)", v.clock(now.Add(every)), f.Severity, incident.FormatDuration(every))
 }

@@ -9,53 +9,58 @@ import (
 )
 
 // Template builds a draft from the timeline alone, without a model: the
-// facts, the marked events and the latest status, labelled at the top as a
-// template with reason. It is what Draft returns whenever the model cannot
-// be used, and it takes milliseconds.
+// facts, the marked events and the latest status. Source "template" and
+// reason label it beside the text; the text itself is clean to publish like
+// any draft, and the entries each section quotes are its Evidence. It is
+// what Draft returns whenever the model cannot be used, and it takes
+// milliseconds.
 func (d *Drafter) Template(req incident.DraftRequest, reason string) incident.Draft {
 	now := d.nowFor(req)
+	v := newVoice(req)
 	entries := incident.Fold(req.Events)
 	f := ComputeFacts(req.Incident, req.Events, now)
 	spec := specFor(req.Kind)
-	b := templateBody(req.Kind, f, entries)
-	text := d.render(req, f, entries, b)
-	cited := map[int]bool{}
-	for _, m := range inlineCite.FindAllStringSubmatch(text, -1) {
-		var n int
-		fmt.Sscan(m[1], &n)
-		cited[n] = true
-	}
+	b := templateBody(req.Kind, f, entries, v)
+	citeKeyEvents(req.Kind, &b, entries)
+	ev, cites := evidenceOf(req.Kind, b)
 	return incident.Draft{
 		Incident: req.Incident.Number, Kind: req.Kind, State: incident.DraftPending,
-		Text: text, Source: SourceTemplate, Reason: reason, PromptVersion: spec.version,
-		Citations: sortedKeys(cited), ActionItems: b.items, CreatedAt: now,
+		Text: d.render(req, v, f, entries, b), Source: SourceTemplate, Reason: reason, PromptVersion: spec.version,
+		Citations: cites, Evidence: ev, ActionItems: b.items, CreatedAt: now,
 		ChannelID: req.Incident.ChannelID,
 	}
 }
 
 // templateBody fills each section from what the timeline holds: marked
-// events by their mark, the latest messages, the roles.
-func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry) body {
+// events by their mark, the latest messages, the roles. Every entry a
+// section quotes is recorded as its evidence.
+func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry, v *voice) body {
 	b := body{sections: map[string]string{}}
-	byMark := func(m incident.Mark, n int) string {
-		var out []string
-		for i := len(entries) - 1; i >= 0 && len(out) < n; i-- {
-			if slices.Contains(entries[i].Marks, m) {
-				out = append(out, "• "+quote(entries[i]))
-			}
+	// list quotes es as bullets of section sec.
+	list := func(sec string, es []incident.Entry) string {
+		out := make([]string, 0, len(es))
+		for _, e := range es {
+			out = append(out, "• "+v.quote(e))
+			b.cite(sec, e.Seq)
 		}
-		slices.Reverse(out)
 		return strings.Join(out, "\n")
 	}
-	latest := func(n int) string {
-		var out []string
+	// latestWhere is the newest n entries that satisfy ok, oldest first.
+	latestWhere := func(n int, ok func(incident.Entry) bool) []incident.Entry {
+		var out []incident.Entry
 		for i := len(entries) - 1; i >= 0 && len(out) < n; i-- {
-			if entries[i].Kind == incident.KindMessage {
-				out = append(out, "• "+quote(entries[i]))
+			if ok(entries[i]) {
+				out = append(out, entries[i])
 			}
 		}
 		slices.Reverse(out)
-		return strings.Join(out, "\n")
+		return out
+	}
+	byMark := func(sec string, m incident.Mark, n int) string {
+		return list(sec, latestWhere(n, func(e incident.Entry) bool { return slices.Contains(e.Marks, m) }))
+	}
+	latest := func(sec string, n int) string {
+		return list(sec, latestWhere(n, func(e incident.Entry) bool { return e.Kind == incident.KindMessage }))
 	}
 	or := func(s, fallback string) string {
 		if s == "" {
@@ -63,40 +68,51 @@ func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry) bo
 		}
 		return s
 	}
-	status := fmt.Sprintf("Status: %s", f.Status)
-	if n := len(f.Statuses); n > 0 {
-		c := f.Statuses[n-1]
-		status += fmt.Sprintf(" since %s [E%d]", clock(c.At), c.Seq)
+	// orLatest falls back to the latest messages, quoted (and cited) only
+	// when they are used.
+	orLatest := func(s, sec string, n int) string {
+		if s == "" {
+			return latest(sec, n)
+		}
+		return s
 	}
-	status += "."
-	roles := rolesText(f)
+	status := func(sec string) string {
+		st := fmt.Sprintf("Status: %s", f.Status)
+		if n := len(f.Statuses); n > 0 {
+			c := f.Statuses[n-1]
+			st += " since " + v.clock(c.At)
+			b.cite(sec, c.Seq)
+		}
+		return st + "."
+	}
 	switch kind {
 	case incident.DraftPostmortem:
 		b.summary = fmt.Sprintf("%s (%s) %q lasted %s.", f.ID, peakSeverity(f), Redact(f.Title), incident.FormatDuration(f.Duration))
-		b.sections[secImpact] = or(byMark(incident.MarkImpact, 10), "No impact was marked on the timeline.")
+		b.sections[secImpact] = or(byMark(secImpact, incident.MarkImpact, 10), "No impact was marked on the timeline.")
 		b.sections[secDetection] = "To be written: how the problem was noticed."
 		b.sections[secRootCause] = or(joinNonEmpty("Hypotheses and decisions recorded:\n",
-			byMark(incident.MarkHypothesis, 10), byMark(incident.MarkDecision, 10)), "To be written.")
+			byMark(secRootCause, incident.MarkHypothesis, 10), byMark(secRootCause, incident.MarkDecision, 10)), "To be written.")
 		for _, t := range []string{secContributing, secWentWell, secWentBadly, secLessons} {
 			b.sections[t] = "To be written."
 		}
-		for i, e := range entries {
+		for _, e := range entries {
 			if slices.Contains(e.Marks, incident.MarkAction) {
 				b.items = append(b.items, incident.ActionItem{
-					ID: fmt.Sprintf("A%d", len(b.items)+1), Text: incident.Truncate(flatten(Redact(e.Text)), 200), Owner: entries[i].Actor,
+					ID: fmt.Sprintf("A%d", len(b.items)+1), Text: incident.Truncate(flatten(v.publish(Redact(e.Text))), 200), Owner: e.Actor,
 				})
+				b.cite(secActionItems, e.Seq)
 			}
 		}
 	case incident.DraftCatchup:
-		b.sections[secWhatHappened] = or(byMark(incident.MarkKeyEvent, 5), latest(5))
-		b.sections[secWhereItStands] = fmt.Sprintf("%s Severity %s, %s so far.", status, f.Severity, incident.FormatDuration(f.Duration))
-		b.sections[secWho] = or(roles, "No roles assigned yet.")
-		b.sections[secOpenQuestions] = or(byMark(incident.MarkHypothesis, 5), "No hypotheses were marked.")
+		b.sections[secWhatHappened] = orLatest(byMark(secWhatHappened, incident.MarkKeyEvent, 5), secWhatHappened, 5)
+		b.sections[secWhereItStands] = fmt.Sprintf("%s Severity %s, %s so far.", status(secWhereItStands), f.Severity, incident.FormatDuration(f.Duration))
+		b.sections[secWho] = or(rolesText(f, v, &b), "No roles assigned yet.")
+		b.sections[secOpenQuestions] = or(byMark(secOpenQuestions, incident.MarkHypothesis, 5), "No hypotheses were marked.")
 	default:
 		what := Redact(f.Title)
-		b.sections[secHappening] = fmt.Sprintf("%s. %s\n%s", what, status, byMark(incident.MarkKeyEvent, 5))
-		b.sections[secImpact] = or(byMark(incident.MarkImpact, 3), fmt.Sprintf("Severity %s; impact not yet described on the timeline.", f.Severity))
-		b.sections[secBeingDone] = or(joinNonEmpty("", byMark(incident.MarkAction, 3), byMark(incident.MarkDecision, 3)), latest(3))
+		b.sections[secHappening] = fmt.Sprintf("%s. %s\n%s", what, status(secHappening), byMark(secHappening, incident.MarkKeyEvent, 5))
+		b.sections[secImpact] = or(byMark(secImpact, incident.MarkImpact, 3), fmt.Sprintf("Severity %s; impact not yet described on the timeline.", f.Severity))
+		b.sections[secBeingDone] = orLatest(joinNonEmpty("", byMark(secBeingDone, incident.MarkAction, 3), byMark(secBeingDone, incident.MarkDecision, 3)), secBeingDone, 3)
 	}
 	for t, s := range b.sections {
 		b.sections[t] = strings.TrimSpace(s)
@@ -104,10 +120,12 @@ func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry) bo
 	return b
 }
 
-func rolesText(f Facts) string {
+// rolesText lists who holds which role, citing the role changes.
+func rolesText(f Facts, v *voice, b *body) string {
 	var parts []string
 	for _, h := range f.Roles {
-		parts = append(parts, fmt.Sprintf("%s: <@%s>", h.Role.Title(), h.User))
+		parts = append(parts, fmt.Sprintf("%s: %s", h.Role.Title(), v.person(h.User)))
+		b.cite(secWho, h.Seq)
 	}
 	return strings.Join(parts, ", ")
 }

@@ -232,4 +232,3 @@ func (cfg Config) validate() error {
 	}
 	return nil
 }
-
