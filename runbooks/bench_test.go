@@ -61,9 +61,15 @@ func BenchmarkLoad(b *testing.B) {
 // BenchmarkSearch runs the labelled on-call queries (with their typos,
 // abbreviations and symptoms) against the 10,000-section index and reports
 // per-query latency percentiles.
-func BenchmarkSearch(b *testing.B) {
+func BenchmarkSearch(b *testing.B) { benchSearch(b, authorQueries) }
+
+// BenchmarkSearchBlind is BenchmarkSearch on the blind queries, which are
+// longer: pasted error messages and commands.
+func BenchmarkSearchBlind(b *testing.B) { benchSearch(b, blindQueries) }
+
+func benchSearch(b *testing.B, set string) {
 	ix := mustLoad(b, benchCorpus(b))
-	qs := readQueries(b)
+	qs := readQueries(b, set)
 	durations := make([]time.Duration, 0, 1<<16)
 	b.ReportAllocs()
 	i := 0
