@@ -29,6 +29,7 @@ func FuzzLoad(f *testing.F) {
 	for _, s := range seeds {
 		f.Add(s, "postgres connections")
 	}
+	f.Add("# JSONDecodeError in VMs\n`max_connections` a-b.c_d HikariPool-1 iOS\n", "HikariPool-1 x_y.z ABCDefGhIJ 12")
 	f.Fuzz(func(t *testing.T, content, query string) {
 		fsys := fstest.MapFS{"r.md": &fstest.MapFile{Data: []byte(content)}}
 		ix, problems, err := runbooks.Load(fsys)

@@ -82,7 +82,7 @@ func (ix *Index) Closest(query string) []string {
 		}
 	}
 	words(query, func(w string) {
-		if _, stop := stopwords[w]; stop {
+		if isStop(w) {
 			return
 		}
 		if _, known := ix.vocab[w]; known {

@@ -28,6 +28,7 @@ var (
 
 const (
 	k1            = 1.2
+	fileWeight    = 0.5  // share of its file's score added to a section's
 	synonymWeight = 0.9  // a synonym scores just below the word typed
 	typo1Weight   = 0.7  // one edit away
 	typo2Weight   = 0.5  // two edits away
@@ -53,6 +54,7 @@ type Index struct {
 	an       *analyzer
 	postings [][]posting // by term id
 	idf      []float32
+	fileOf   []uint32 // section -> file number
 	syn      synonyms
 	vocab    map[string]int32 // surface word -> term, for words in some section
 	byLen    [][]string       // vocab words by byte length, for typos
@@ -62,10 +64,17 @@ type Index struct {
 // scratch is per-query working memory, pooled so queries do not allocate
 // arrays the size of the corpus.
 type scratch struct {
-	total, best []float32
-	hits        []uint16
-	touched     []uint32 // sections with a non-zero total
-	cTouched    []uint32 // sections touched by the current concept
+	total    []float32
+	best     []uint32 // the bits of a positive float32
+	hits     []uint16
+	touched  []uint32 // sections with a non-zero total; capacity one more than sections
+	cTouched []uint32 // sections touched by the current concept; the same
+
+	fTotal   []float32 // the same, by file
+	fBest    []uint32
+	fHits    []uint16
+	fTouched []uint32 // files touched by the current concept; capacity one more than files
+	fAll     []uint32 // files touched by any concept
 }
 
 // build indexes the sections of docs with the synonym groups.
@@ -99,7 +108,7 @@ func build(docs []Doc, groups [][]string) *Index {
 
 	add := func(field int, s string, ln *[numFields]uint16) {
 		n := int(ln[field])
-		ix.an.index(s, func(id int32) {
+		ix.an.index(s, func(id int32, word bool) {
 			for int(id) >= len(counts) {
 				counts = append(counts, [numFields]uint16{})
 				df = append(df, 0)
@@ -111,19 +120,25 @@ func build(docs []Doc, groups [][]string) *Index {
 			if c[field] < math.MaxUint16 {
 				c[field]++
 			}
-			n++
+			if word {
+				n++
+			}
 		})
 		ln[field] = uint16(min(n, math.MaxUint16))
 	}
+	ix.fileOf = make([]uint32, 0, nSections)
 	for _, d := range docs {
-		if len(d.Sections) > 0 {
-			ix.files++
+		if len(d.Sections) == 0 {
+			continue
 		}
+		file := uint32(ix.files)
+		ix.files++
 		meta := strings.Join(append([]string{d.Meta.Title}, append(append(d.Meta.Services, d.Meta.Tags...), d.Meta.Aliases...)...), " \n ")
 		for _, s := range d.Sections {
 			doc := uint32(len(ix.sections))
 			ix.sections = append(ix.sections, s)
 			ix.paths = append(ix.paths, s.Path())
+			ix.fileOf = append(ix.fileOf, file)
 			var ln [numFields]uint16
 			add(fieldHeading, s.Heading, &ln)
 			add(fieldTrail, strings.Join(s.Trail, " \n "), &ln)
@@ -177,6 +192,9 @@ func build(docs []Doc, groups [][]string) *Index {
 			continue
 		}
 		ix.vocab[w] = info.term
+		if strings.IndexByte(w, '_') >= 0 {
+			continue // an identifier is pasted, not typed: no typos to fix
+		}
 		for len(ix.byLen) <= len(w) {
 			ix.byLen = append(ix.byLen, nil)
 		}
@@ -185,9 +203,14 @@ func build(docs []Doc, groups [][]string) *Index {
 	for _, ws := range ix.byLen {
 		slices.Sort(ws) // map order would make typo matches vary between builds
 	}
-	size := len(ix.sections)
+	size, files := len(ix.sections), ix.files
 	ix.pool.New = func() any {
-		return &scratch{total: make([]float32, size), best: make([]float32, size), hits: make([]uint16, size)}
+		return &scratch{
+			total: make([]float32, size), best: make([]uint32, size), hits: make([]uint16, size),
+			touched: make([]uint32, 0, size+1), cTouched: make([]uint32, 0, size+1),
+			fTotal: make([]float32, files), fBest: make([]uint32, files), fHits: make([]uint16, files),
+			fTouched: make([]uint32, 0, files+1),
+		}
 	}
 	return ix
 }
@@ -249,7 +272,7 @@ func (ix *Index) compile(query string) []concept {
 				}
 			}
 		}
-		if len(c.alts) == 0 && !q.phrase && len(ix.syn[q.id]) == 0 {
+		if len(c.alts) == 0 && !q.exact && len(ix.syn[q.id]) == 0 {
 			for _, m := range ix.near(q.surface) {
 				w := float32(typo1Weight)
 				if m.dist > 1 {
@@ -258,7 +281,7 @@ func (ix *Index) compile(query string) []concept {
 				c.alts = append(c.alts, alt{ix.vocab[m.word], w})
 			}
 		}
-		if q.phrase && len(c.alts) == 0 {
+		if q.exact && len(c.alts) == 0 {
 			continue
 		}
 		cs = append(cs, c)
@@ -322,38 +345,67 @@ func (ix *Index) search(query string, limit int, minCover float64) []result {
 	}
 	sc := ix.pool.Get().(*scratch)
 	defer ix.pool.Put(sc)
+	// Every posting scores above zero (idf and weights are positive), so a
+	// score's bits order as the score does and zero means untouched: the
+	// best scores are kept as bits, and maxima and the lists of what was
+	// touched are kept without branches, which would be mispredicted half
+	// the time.
+	total, best, hits, fileOf := sc.total, sc.best, sc.hits, ix.fileOf
+	touched := sc.touched[:cap(sc.touched)]
+	nt := 0
 	for _, c := range cs {
+		cTouched := sc.cTouched[:cap(sc.cTouched)]
+		n := 0
 		for _, a := range c.alts {
 			f := ix.idf[a.term] * a.w
 			for _, p := range ix.postings[a.term] {
-				v := f * p.w
-				if sc.best[p.doc] == 0 {
-					sc.cTouched = append(sc.cTouched, p.doc)
-				}
-				if v > sc.best[p.doc] {
-					sc.best[p.doc] = v
-				}
+				b := best[p.doc]
+				cTouched[n] = p.doc
+				n += isZero(b)
+				best[p.doc] = max(b, math.Float32bits(f*p.w))
 			}
 		}
-		for _, d := range sc.cTouched {
-			if sc.total[d] == 0 {
-				sc.touched = append(sc.touched, d)
-			}
-			sc.total[d] += sc.best[d]
-			sc.hits[d]++
-			sc.best[d] = 0
+		// A file matches a concept as well as its best section does.
+		fBest, fTouched := sc.fBest, sc.fTouched[:cap(sc.fTouched)]
+		nf := 0
+		for _, d := range cTouched[:n] {
+			touched[nt] = d
+			nt += isZero(math.Float32bits(total[d]))
+			v := best[d]
+			total[d] += math.Float32frombits(v)
+			hits[d]++
+			best[d] = 0
+			fl := fileOf[d]
+			fb := fBest[fl]
+			fTouched[nf] = fl
+			nf += isZero(fb)
+			fBest[fl] = max(fb, v)
 		}
-		sc.cTouched = sc.cTouched[:0]
+		for _, fl := range fTouched[:nf] {
+			if sc.fHits[fl] == 0 {
+				sc.fAll = append(sc.fAll, fl)
+			}
+			sc.fTotal[fl] += math.Float32frombits(fBest[fl])
+			sc.fHits[fl]++
+			fBest[fl] = 0
+		}
 	}
 
 	top := make([]result, 0, limit+1)
 	need := uint16(math.Ceil(minCover * float64(len(cs))))
-	for _, d := range sc.touched {
+	nc := float32(len(cs))
+	for _, d := range touched[:nt] {
 		r := result{doc: d, score: sc.total[d], hits: sc.hits[d]}
 		sc.total[d], sc.hits[d] = 0, 0
 		// Favour sections that match more of what was asked: a section with
 		// every word beats one that repeats a single word many times.
-		r.score *= 0.5 + 0.5*float32(r.hits)/float32(len(cs))
+		r.score *= 0.5 + 0.5*float32(r.hits)/nc
+		// And sections of a runbook that, across its sections, matches more
+		// of it: the symptom in one section, the command in another, the
+		// product in the front matter. A file scores each concept as its
+		// best section does, with the same bonus for matching more.
+		f := ix.fileOf[d]
+		r.score += fileWeight * sc.fTotal[f] * (0.5 + 0.5*float32(sc.fHits[f])/nc)
 		if r.hits < need || r.score <= 0 {
 			continue
 		}
@@ -370,7 +422,10 @@ func (ix *Index) search(query string, limit int, minCover float64) []result {
 			top = top[:limit]
 		}
 	}
-	sc.touched = sc.touched[:0]
+	for _, f := range sc.fAll {
+		sc.fTotal[f], sc.fHits[f] = 0, 0
+	}
+	sc.fAll = sc.fAll[:0]
 	return top
 }
 
@@ -382,3 +437,6 @@ func better(a, b result) bool {
 	}
 	return a.doc < b.doc
 }
+
+// isZero is 1 for 0, else 0, computed without a branch.
+func isZero(v uint32) int { return int((uint64(v) - 1) >> 63) }

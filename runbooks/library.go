@@ -2,8 +2,10 @@
 // question. Runbooks are Markdown files, optionally with YAML front matter,
 // split into sections by their headings (parsed with goldmark) and searched
 // with BM25F ranking over headings, heading trails, front matter and body,
-// with English stemming, synonyms and typo tolerance. A Library keeps the
-// current index and swaps in a new one when the files change.
+// plus a share of the file's score, with English stemming, synonyms, typo
+// tolerance and identifiers of pasted errors (snake_case, CamelCase, dotted
+// names) matched whole and by their parts. A Library keeps the current
+// index and swaps in a new one when the files change.
 package runbooks
 
 import (

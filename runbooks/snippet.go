@@ -34,6 +34,11 @@ func (ix *Index) Snippet(text, query string, maxLines int) string {
 		var b strings.Builder
 		last, n := 0, 0
 		wordSpans(line, func(w string, start, end int) {
+			// The parts of a CamelCase word come after it: once the whole
+			// word is marked, its parts are inside the mark.
+			if start < last {
+				return
+			}
 			if term, _, _ := ix.an.lookup(w); !want[term] {
 				return
 			}
