@@ -42,7 +42,8 @@ func plan(quick, bleve bool) []*step {
 		grep = append(grep, "-runs", "1", "-cli-queries", "2", "-cli-runs", "1")
 		bl = append(bl, "-sections", "1000", "-reps", "1")
 	}
-	steps = append(steps, jsonCmd("ingest", "", ingest...), jsonCmd("grep", "", grep...))
+	steps = append(steps, jsonCmd("ingest", "", ingest...), jsonCmd("grep", "", grep...),
+		&step{id: "recall", fn: recall, shown: "go test ./runbooks -run TestStarterRecall -v"})
 	if bleve {
 		steps = append(steps, jsonCmd("bleve", "bench/bleve", bl...), &step{id: "bleve-modules", fn: bleveModules,
 			shown: "cd bench/bleve && go list -deps -f '{{with .Module}}{{.Path}}{{end}}' github.com/blevesearch/bleve/v2"})
@@ -308,6 +309,23 @@ func figures(steps []*step) []row {
 				times(gr.CLIOverGrep), gr.CLIQueries, gr.CLIRuns), nil, grErr
 		}, "grep")
 
+	for _, set := range []struct{ name, what, goal string }{
+		{"author", "Recall@1 / @3, the 70 queries of `runbooks/testdata/queries.tsv` (written by the library's author)", "@1 ≥ 0.75, @3 ≥ 0.9"},
+		{"blind", "Recall@1 / @3, the 136 queries of `runbooks/testdata/blind.tsv` (written blind from titles and one-line symptoms)", ""},
+	} {
+		add(set.what, set.goal, func() (string, *bool, error) {
+			at1, at3, n, err := recallOf(by["recall"].out, set.name)
+			if err != nil {
+				return "", nil, err
+			}
+			res := fmt.Sprintf("%.3f / %.3f (n=%d)", at1, at3, n)
+			if set.goal != "" {
+				return res, goalMet(at1 >= 0.75 && at3 >= 0.9), nil
+			}
+			return res, nil, nil
+		}, "recall")
+	}
+
 	group = "Runbooks: our index vs Bleve, same sections, same queries, one process"
 	engines := func(f func(name string, i int) string) (string, *bool, error) {
 		if blErr != nil {
@@ -432,4 +450,19 @@ func first(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+// recallOf reads "recall <set> @1=… @3=… n=…" from the quality test's log.
+func recallOf(out []byte, set string) (at1, at3 float64, n int, err error) {
+	for _, line := range strings.Split(string(out), "\n") {
+		i := strings.Index(line, "recall "+set+" ")
+		if i < 0 {
+			continue
+		}
+		if _, err := fmt.Sscanf(line[i:], "recall "+set+" @1=%g @3=%g n=%d", &at1, &at3, &n); err != nil {
+			return 0, 0, 0, fmt.Errorf("read %q: %w", line[i:], err)
+		}
+		return at1, at3, n, nil
+	}
+	return 0, 0, 0, fmt.Errorf("no recall line for the %s set", set)
 }

@@ -167,3 +167,15 @@ func bleveModules(ctx context.Context, root string) ([]byte, error) {
 	}
 	return []byte(strconv.Itoa(n)), nil
 }
+
+// recall runs the runbook ranking's quality test, which logs one line per
+// labelled query set: "recall <set> @1=0.986 @3=0.986 n=70".
+func recall(ctx context.Context, root string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-run", "TestStarterRecall", "-v", "./runbooks/")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return out, fmt.Errorf("go test -run TestStarterRecall: %w", err)
+	}
+	return out, nil
+}
