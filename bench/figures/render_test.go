@@ -65,7 +65,7 @@ BenchmarkDraftFakeLLM-2 	 30 	 14000000 ns/op 	 1 B/op 	 1 allocs/op
 		{"name":"bleve-scorch","build_s":3,"heap_mib":0.3,"p50_ms":0.6,"p99_ms":3,"recall1":0.886,"recall3":0.957,
 		 "fuzzy_p50_ms":2.7,"fuzzy_p99_ms":9,"fuzzy_recall1":0.929,"fuzzy_recall3":0.971}]}`,
 	"bleve-modules": "23",
-	"recall": "=== RUN   TestStarterRecall/author\n    search_test.go:127: recall author @1=0.986 @3=0.986 n=70\n    search_test.go:127: recall blind @1=0.860 @3=0.919 n=136\n--- PASS: TestStarterRecall (0.03s)\n",
+	"recall":        "=== RUN   TestStarterRecall/author\n    search_test.go:127: recall author @1=0.986 @3=0.986 n=70\n    search_test.go:127: recall blind @1=0.860 @3=0.919 n=136\n--- PASS: TestStarterRecall (0.03s)\n",
 }
 
 // fakeSteps is the full plan with fakeOutput as each step's output.
