@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	benchreport "github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"io/fs"
 	"os"
@@ -34,32 +35,11 @@ import (
 	"github.com/incidentbot/incidentbot/runbooks"
 )
 
-// Results is what one run measured; it is also the JSON printed by -json.
-type Results struct {
-	BleveVersion string   `json:"bleve_version"`
-	Sections     int      `json:"sections"`
-	Files        int      `json:"files"`
-	Queries      int      `json:"queries"`
-	Reps         int      `json:"reps"`
-	Engines      []Engine `json:"engines"`
-}
-
-// Engine is one index's figures. Fuzzy figures are Bleve's with fuzziness 1;
-// they are absent for our index, whose figures include typo correction.
-type Engine struct {
-	Name    string  `json:"name"`
-	BuildS  float64 `json:"build_s"`
-	HeapMiB float64 `json:"heap_mib"`
-	P50MS   float64 `json:"p50_ms"`
-	P99MS   float64 `json:"p99_ms"`
-	Recall1 float64 `json:"recall1"`
-	Recall3 float64 `json:"recall3"`
-
-	FuzzyP50MS   *float64 `json:"fuzzy_p50_ms,omitempty"`
-	FuzzyP99MS   *float64 `json:"fuzzy_p99_ms,omitempty"`
-	FuzzyRecall1 *float64 `json:"fuzzy_recall1,omitempty"`
-	FuzzyRecall3 *float64 `json:"fuzzy_recall3,omitempty"`
-}
+// Results and Engine are what one run measured; the JSON printed by -json.
+type (
+	Results = benchreport.Bleve
+	Engine  = benchreport.Engine
+)
 
 func main() {
 	sections := flag.Int("sections", 10000, "sections in the generated corpus")

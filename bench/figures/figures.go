@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/incidentbot/incidentbot/bench/report"
 	"runtime"
 	"strconv"
 	"strings"
@@ -50,64 +51,6 @@ func plan(quick, bleve bool) []*step {
 	}
 	return steps
 }
-
-// The JSON the commands print; field names follow their json tags.
-type (
-	ingestJSON struct {
-		Channels           int     `json:"channels"`
-		InFlight           int     `json:"in_flight"`
-		IdleRSSMiB         float64 `json:"idle_rss_mib"`
-		IngestEvents       int     `json:"ingest_events"`
-		IngestPerSec       float64 `json:"ingest_events_per_s"`
-		BotCPUPerEventUS   float64 `json:"bot_cpu_us_per_event"`
-		RawXADDEvents      int     `json:"raw_xadd_events"`
-		RawXADDPerSec      float64 `json:"raw_xadd_events_per_s"`
-		Ratio              float64 `json:"ingest_over_raw"`
-		PacedRate          int     `json:"paced_rate_per_s"`
-		PacedSeconds       float64 `json:"paced_seconds"`
-		PacedAchieved      float64 `json:"paced_achieved_per_s"`
-		AckP50MS           float64 `json:"ack_p50_ms"`
-		AckP99MS           float64 `json:"ack_p99_ms"`
-		AckMaxMS           float64 `json:"ack_max_ms"`
-		LoadRSSMeanMiB     float64 `json:"load_rss_mean_mib"`
-		LoadRSSMaxMiB      float64 `json:"load_rss_max_mib"`
-		SIGTERMExitSeconds float64 `json:"sigterm_exit_s"`
-		ExitCode           int     `json:"exit_code"`
-	}
-	grepJSON struct {
-		Sections    int     `json:"sections"`
-		Files       int     `json:"files"`
-		CorpusBytes int64   `json:"corpus_bytes"`
-		Queries     int     `json:"queries"`
-		Runs        int     `json:"runs"`
-		GrepMeanMS  float64 `json:"grep_mean_ms"`
-		GrepMinMS   float64 `json:"grep_min_ms"`
-		GrepMaxMS   float64 `json:"grep_max_ms"`
-		CLIQueries  int     `json:"cli_queries"`
-		CLIRuns     int     `json:"cli_runs"`
-		CLIMeanMS   float64 `json:"cli_mean_ms"`
-		CLIOverGrep float64 `json:"cli_over_grep"`
-	}
-	bleveJSON struct {
-		BleveVersion string `json:"bleve_version"`
-		Sections     int    `json:"sections"`
-		Files        int    `json:"files"`
-		Queries      int    `json:"queries"`
-		Engines      []struct {
-			Name         string   `json:"name"`
-			BuildS       float64  `json:"build_s"`
-			HeapMiB      float64  `json:"heap_mib"`
-			P50MS        float64  `json:"p50_ms"`
-			P99MS        float64  `json:"p99_ms"`
-			Recall1      float64  `json:"recall1"`
-			Recall3      float64  `json:"recall3"`
-			FuzzyP50MS   *float64 `json:"fuzzy_p50_ms"`
-			FuzzyP99MS   *float64 `json:"fuzzy_p99_ms"`
-			FuzzyRecall1 *float64 `json:"fuzzy_recall1"`
-			FuzzyRecall3 *float64 `json:"fuzzy_recall3"`
-		} `json:"engines"`
-	}
-)
 
 // row is one line of the table.
 type row struct {
@@ -160,9 +103,9 @@ func figures(steps []*step) []row {
 	}
 	b := func(id string) benchSet { return by[id].bench }
 	var (
-		ing ingestJSON
-		gr  grepJSON
-		bl  bleveJSON
+		ing report.Ingest
+		gr  report.Grep
+		bl  report.Bleve
 	)
 	// Each JSON step is decoded once; a step that failed or did not run
 	// leaves its error nil, since its rows already say so.

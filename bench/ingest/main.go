@@ -19,6 +19,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"os"
 	"path/filepath"
@@ -28,35 +29,7 @@ import (
 )
 
 // Results is what one run measured; it is also the JSON written.
-type Results struct {
-	Date      string `json:"date"`
-	GoVersion string `json:"go_version"`
-	CPUs      int    `json:"cpus"`
-	Channels  int    `json:"channels"`
-	InFlight  int    `json:"in_flight"`
-
-	IdleRSSMiB float64 `json:"idle_rss_mib"`
-
-	IngestEvents     int     `json:"ingest_events"`
-	IngestPerSec     float64 `json:"ingest_events_per_s"`
-	BotCPUPerEventUS float64 `json:"bot_cpu_us_per_event"`
-	RawXADDEvents    int     `json:"raw_xadd_events"`
-	RawXADDPerSec    float64 `json:"raw_xadd_events_per_s"`
-	Ratio            float64 `json:"ingest_over_raw"`
-
-	PacedRate      int     `json:"paced_rate_per_s"`
-	PacedSeconds   float64 `json:"paced_seconds"`
-	PacedSent      int     `json:"paced_sent"`
-	PacedAchieved  float64 `json:"paced_achieved_per_s"`
-	AckP50MS       float64 `json:"ack_p50_ms"`
-	AckP99MS       float64 `json:"ack_p99_ms"`
-	AckMaxMS       float64 `json:"ack_max_ms"`
-	LoadRSSMeanMiB float64 `json:"load_rss_mean_mib"`
-	LoadRSSMaxMiB  float64 `json:"load_rss_max_mib"`
-
-	SIGTERMExitSeconds float64 `json:"sigterm_exit_s"`
-	ExitCode           int     `json:"exit_code"`
-}
+type Results = report.Ingest
 
 func main() {
 	n := flag.Int("n", 20000, "events for the throughput run")

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	benchreport "github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"io/fs"
 	"os"
@@ -34,26 +35,7 @@ import (
 )
 
 // Results is what one run measured; it is also the JSON printed by -json.
-type Results struct {
-	Sections    int   `json:"sections"`
-	Files       int   `json:"files"`
-	CorpusBytes int64 `json:"corpus_bytes"`
-
-	// Grep times are per search: each query's mean over Runs, then the mean,
-	// fastest and slowest of those over all Queries.
-	Queries    int     `json:"queries"`
-	Runs       int     `json:"runs"`
-	GrepMeanMS float64 `json:"grep_mean_ms"`
-	GrepMinMS  float64 `json:"grep_min_ms"`
-	GrepMaxMS  float64 `json:"grep_max_ms"`
-
-	// CLIQueries of the labelled queries, evenly spread, each run CLIRuns
-	// times: a run indexes the whole corpus, so it takes far longer.
-	CLIQueries  int     `json:"cli_queries"`
-	CLIRuns     int     `json:"cli_runs"`
-	CLIMeanMS   float64 `json:"cli_mean_ms"`
-	CLIOverGrep float64 `json:"cli_over_grep"`
-}
+type Results = benchreport.Grep
 
 func main() {
 	sections := flag.Int("sections", 10000, "sections in the generated corpus")
