@@ -64,21 +64,6 @@ func plainText(s string, name func(string) string) string {
 	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(s)
 }
 
-// Unmention rewrites the user mentions in Slack message text (<@U123>) as
-// names, so text republished to stakeholders or written to a file pings
-// nobody and reads as a person would say it. The rest stays mrkdwn.
-func Unmention(s string, name func(string) string) string {
-	return userMention.ReplaceAllStringFunc(s, func(m string) string {
-		g := userMention.FindStringSubmatch(m)
-		if g[2] != "" {
-			return "@" + g[2]
-		}
-		return name(g[1])
-	})
-}
-
-var userMention = regexp.MustCompile(`<@([UW][A-Z0-9]+)(?:\|([^>]*))?>`)
-
 // Mention links a user in the incident channel, where notifying them is
 // the point: "<@U123>". Bot ids cannot be mentioned.
 func Mention(id string) string {

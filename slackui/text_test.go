@@ -63,10 +63,3 @@ func TestSplitAndCutText(t *testing.T) {
 		t.Error("CutText broke multi-byte runes")
 	}
 }
-
-func TestUnmentionNamesPeople(t *testing.T) {
-	name := func(id string) string { return map[string]string{"U1": "@ali"}[id] }
-	if got := Unmention("<@U1> and <@U2|sam> on it", name); got != "@ali and @sam on it" {
-		t.Errorf("Unmention = %q", got)
-	}
-}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/incidentbot/incidentbot/handlers"
 	"io"
 	"log/slog"
 	"os"
@@ -131,6 +132,7 @@ func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 		Features struct {
 			SlashCommands []struct {
 				Command      string `yaml:"command"`
+				UsageHint    string `yaml:"usage_hint"`
 				ShouldEscape bool   `yaml:"should_escape"`
 			} `yaml:"slash_commands"`
 		} `yaml:"features"`
@@ -154,6 +156,18 @@ func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 	}
 	if len(m.Features.SlashCommands) != 1 || m.Features.SlashCommands[0].Command != "/incident" || !m.Features.SlashCommands[0].ShouldEscape {
 		t.Errorf("slash commands = %+v", m.Features.SlashCommands)
+	}
+	// The usage hint names only subcommands the routing table has, and the
+	// buttons' action_ids are the public contract, exactly.
+	routes := handlers.New(handlers.Config{}, handlers.Deps{}).Routes()
+	for _, part := range strings.Split(m.Features.SlashCommands[0].UsageHint, "|") {
+		if name := strings.Fields(part); len(name) > 0 && !contains(routes.CommandNames(), name[0]) {
+			t.Errorf("the manifest's usage hint names %q, which is not a subcommand", name[0])
+		}
+	}
+	wantActions := []string{"action_done", "draft_approve", "draft_edit", "draft_reject", "draft_update", "runbook_share"}
+	if got := routes.ActionIDs(); strings.Join(got, ",") != strings.Join(wantActions, ",") {
+		t.Errorf("action_ids = %v, want %v", got, wantActions)
 	}
 	need := []string{"commands", "channels:manage", "channels:history", "chat:write", "chat:write.public", "pins:write", "reactions:read", "files:write", "users:read"}
 	for _, s := range need {
