@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	benchreport "github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"io/fs"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"strings"
 	"time"
 
+	benchreport "github.com/incidentbot/incidentbot/bench/report"
 	"github.com/incidentbot/incidentbot/runbooks"
 )
 

@@ -2,10 +2,11 @@ package main
 
 import (
 	"fmt"
-	"github.com/incidentbot/incidentbot/bench/report"
 	"runtime"
 	"strconv"
 	"strings"
+
+	"github.com/incidentbot/incidentbot/bench/report"
 )
 
 // plan is every command the figures come from. quick shrinks benchtimes

@@ -19,13 +19,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
+
+	"github.com/incidentbot/incidentbot/bench/report"
 )
 
 // Results is what one run measured; it is also the JSON written.

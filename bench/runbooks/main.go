@@ -23,7 +23,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	benchreport "github.com/incidentbot/incidentbot/bench/report"
 	"io"
 	"io/fs"
 	"os"
@@ -32,6 +31,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	benchreport "github.com/incidentbot/incidentbot/bench/report"
 )
 
 // Results is what one run measured; it is also the JSON printed by -json.
