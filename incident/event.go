@@ -32,6 +32,8 @@ const (
 	KindRunbookShared Kind = "runbook_shared"
 	KindActionItem    Kind = "action_item"
 	KindNote          Kind = "note"
+	KindField         Kind = "field" // a record field set: Data field, from, to
+	KindComms         Kind = "comms" // a communication sent: Data comm
 )
 
 // Conversation reports whether k is something a person said, as opposed to a

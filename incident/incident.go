@@ -5,6 +5,8 @@ package incident
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -172,6 +174,22 @@ type Incident struct {
 	NudgedAt     time.Time
 	// PostmortemID is the approved postmortem draft's id, "" until approved.
 	PostmortemID string
+	// Private incidents have a private channel and are left out of
+	// everything read outside it.
+	Private bool
+	// Record is what is known about the incident: service, impact, cause…
+	Record
+}
+
+// Clone returns a copy of i that shares no maps or slices with it, for the
+// "before" of a change.
+func (i Incident) Clone() Incident {
+	c := i
+	c.Roles = maps.Clone(i.Roles)
+	c.Runbooks = slices.Clone(i.Runbooks)
+	c.Services = slices.Clone(i.Services)
+	c.Comms = maps.Clone(i.Comms)
+	return c
 }
 
 // ID is the incident's human identifier, e.g. "INC-42".

@@ -219,6 +219,10 @@ func (e Entry) DescribeAs(name func(id string) string) string {
 		return "runbook shared: " + e.Text
 	case KindActionItem:
 		return fmt.Sprintf("action item %s: %s", get("op"), e.Text)
+	case KindField:
+		return describeField(Field(get("field")), get("to"), name)
+	case KindComms:
+		return fmt.Sprintf("%s communication sent", strings.ToLower(Comm(get("comm")).Label()))
 	}
 	if e.Text != "" {
 		return fmt.Sprintf("%s: %s", e.Kind, e.Text)
@@ -248,4 +252,18 @@ func quoteIf(s string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// describeField says what a field change set, people named by name.
+func describeField(f Field, to string, name func(id string) string) string {
+	label := strings.ToLower(f.Label())
+	switch {
+	case to == "":
+		return label + " cleared"
+	case f == FieldPostmortemOwner:
+		to = name(to)
+	case f == FieldAI:
+		to = fmt.Sprintf("%s (%s)", to, AIConnection(to).Describe())
+	}
+	return fmt.Sprintf("%s: %s", label, to)
 }
