@@ -2,6 +2,7 @@ package incident
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -35,21 +36,39 @@ type Declaration struct {
 	Severity    Severity
 	Title       string
 	Description string
+	Services    []string
+	Private     bool
 }
 
-// ParseDeclare parses "[P1-P4] <title>". The severity may come first or last
-// ("P1 checkout down", "checkout down p1"). An empty title returns ok=false:
-// the caller opens the declare modal instead. Titles are cleaned of control
-// characters and cut to MaxTitle; a cut title keeps the whole text as the
-// description.
-func ParseDeclare(args string) (d Declaration, ok bool) {
+// ParseDeclare parses "[--private] [P1-P4] [service:] <title>". The
+// severity may come first or last ("P1 checkout down", "checkout down p1").
+// A first word ending in a colon names the incident's service when the
+// catalog knows it ("P1 checkout: payment page returns 500"); without a
+// catalog the colon stays part of the title, since "Error: …" is not a
+// service. An empty title returns ok=false: the caller opens the declare
+// modal instead (Private and Severity still tell it how to prefill).
+// Titles are cleaned of control characters and cut to MaxTitle; a cut
+// title keeps the whole text as the description.
+func ParseDeclare(args string, catalog Catalog) (d Declaration, ok bool) {
 	d.Severity = DefaultSeverity
 	fields := strings.Fields(args)
+	fields = slices.DeleteFunc(fields, func(w string) bool {
+		if privateFlag(w) {
+			d.Private = true
+			return true
+		}
+		return false
+	})
 	if len(fields) > 0 {
 		if s, ok := declaredSeverity(fields[0]); ok {
 			d.Severity, fields = s, fields[1:]
 		} else if s, ok := declaredSeverity(fields[len(fields)-1]); ok && len(fields) > 1 {
 			d.Severity, fields = s, fields[:len(fields)-1]
+		}
+	}
+	if len(fields) > 1 && len(catalog) > 0 && strings.HasSuffix(fields[0], ":") {
+		if svcs, err := ParseServices(strings.TrimSuffix(fields[0], ":"), catalog); err == nil {
+			d.Services, fields = svcs, fields[1:]
 		}
 	}
 	full := CleanText(strings.Join(fields, " "))
@@ -104,6 +123,18 @@ func ParseUserMention(s string) (string, bool) {
 		return "", false
 	}
 	return id, true
+}
+
+// privateFlag reports whether a word asks for a private incident. Slack
+// clients may turn "--" into an en or em dash as people type.
+func privateFlag(w string) bool {
+	w = strings.ToLower(w)
+	for _, p := range []string{"--", "—", "–", "-"} {
+		if rest, ok := strings.CutPrefix(w, p); ok && rest == "private" {
+			return true
+		}
+	}
+	return false
 }
 
 // declaredSeverity reads a severity inside a title only in its explicit forms

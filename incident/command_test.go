@@ -63,7 +63,7 @@ func TestParseDeclare(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d, ok := incident.ParseDeclare(tt.in)
+			d, ok := incident.ParseDeclare(tt.in, nil)
 			if ok != tt.ok || d.Severity != tt.sev || d.Title != tt.title || d.Description != tt.desc {
 				t.Errorf("ParseDeclare(%q) = %+v, %v; want {%v %q %q}, %v", tt.in, d, ok, tt.sev, tt.title, tt.desc, tt.ok)
 			}
@@ -71,7 +71,7 @@ func TestParseDeclare(t *testing.T) {
 	}
 
 	t.Run("long title cut, whole text kept as description", func(t *testing.T) {
-		d, ok := incident.ParseDeclare("P1 " + long)
+		d, ok := incident.ParseDeclare("P1 "+long, nil)
 		full := strings.TrimSpace(long)
 		if !ok || d.Severity != incident.P1 || d.Description != full {
 			t.Fatalf("ParseDeclare = %+v, %v", d, ok)
@@ -198,7 +198,7 @@ func FuzzParseDeclare(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, args string) {
-		d, ok := incident.ParseDeclare(args)
+		d, ok := incident.ParseDeclare(args, nil)
 		if !d.Severity.Valid() {
 			t.Errorf("severity %d invalid", d.Severity)
 		}

@@ -486,6 +486,9 @@ func (r *Record) set(f Field, value string, env SetEnv) error {
 		r.AI = a
 	case FieldPostmortemOwner:
 		id, ok := ParseUserMention(value)
+		if !ok && userID.MatchString(value) {
+			id, ok = value, true // the canonical form, as exports hold it
+		}
 		if !ok {
 			return Errorf(EInvalid, "Mention the postmortem owner with @ so Slack links them, for example `/incident set postmortem-owner @ali`.")
 		}
@@ -540,6 +543,9 @@ func ParseServices(value string, catalog Catalog) ([]string, error) {
 	}
 	return out, nil
 }
+
+// userID is a bare Slack user ID; real ones are 9 to 11 characters.
+var userID = regexp.MustCompile(`^[UW][A-Z0-9]{8,}$`)
 
 var countRe = regexp.MustCompile(`^[~≈]?\s*([0-9][0-9,_ ]*)$`)
 

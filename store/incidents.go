@@ -34,7 +34,28 @@ const (
 	hLastUpdateAt = "last_update_at"
 	hNudgedAt     = "nudged_at"
 	hPostmortemID = "postmortem_id"
+	hPrivate      = "private"
+	// The record.
+	hServices     = "services"
+	hImpact       = "impact"
+	hCustomers    = "customers"
+	hDetectedBy   = "detected_by"
+	hDetectedLink = "detected_link"
+	hHypothesis   = "hypothesis"
+	hRootCause    = "root_cause"
+	hTrigger      = "trigger"
+	hAI           = "ai"
+	hComms        = "comms"
+	hPMOwner      = "postmortem_owner"
+	hPMDue        = "postmortem_due"
+	hPMDrafted    = "postmortem_drafted"
 )
+
+// storedComm is a communication as the header keeps it.
+type storedComm struct {
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
 
 // NextNumber allocates the next incident number from incident:seq.
 func (s *Store) NextNumber(ctx context.Context) (int64, error) {
@@ -226,7 +247,95 @@ func encodeIncident(inc incident.Incident) (map[string]any, error) {
 	put(hLastUpdateAt, formatTime(inc.LastUpdateAt))
 	put(hNudgedAt, formatTime(inc.NudgedAt))
 	put(hPostmortemID, inc.PostmortemID)
+	if inc.Private {
+		m[hPrivate] = "1"
+	}
+	if err := encodeRecord(inc.Record, put); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+func encodeRecord(r incident.Record, put func(k, v string)) error {
+	if len(r.Services) > 0 {
+		b, err := json.Marshal(r.Services)
+		if err != nil {
+			return fmt.Errorf("encode services: %w", err)
+		}
+		put(hServices, string(b))
+	}
+	put(hImpact, r.Impact)
+	if r.CustomersKnown {
+		put(hCustomers, strconv.FormatInt(r.Customers, 10))
+	}
+	put(hDetectedBy, string(r.DetectedBy))
+	put(hDetectedLink, r.DetectedLink)
+	put(hHypothesis, r.Hypothesis)
+	put(hRootCause, r.RootCause)
+	put(hTrigger, r.Trigger)
+	put(hAI, string(r.AI))
+	if len(r.Comms) > 0 {
+		comms := make(map[string]storedComm, len(r.Comms))
+		for c, d := range r.Comms {
+			comms[string(c)] = storedComm{By: d.By, At: d.At.UTC()}
+		}
+		b, err := json.Marshal(comms)
+		if err != nil {
+			return fmt.Errorf("encode comms: %w", err)
+		}
+		put(hComms, string(b))
+	}
+	put(hPMOwner, r.PostmortemOwner)
+	if !r.PostmortemDue.IsZero() {
+		put(hPMDue, r.PostmortemDue.Format(time.DateOnly))
+	}
+	if r.PostmortemDrafted {
+		put(hPMDrafted, "1")
+	}
+	return nil
+}
+
+func decodeRecord(m map[string]string) (incident.Record, error) {
+	var r incident.Record
+	if v := m[hServices]; v != "" {
+		if err := json.Unmarshal([]byte(v), &r.Services); err != nil {
+			return r, fmt.Errorf("decode services: %w", err)
+		}
+	}
+	r.Impact = m[hImpact]
+	if v := m[hCustomers]; v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return r, fmt.Errorf("decode customers: %w", err)
+		}
+		r.Customers, r.CustomersKnown = n, true
+	}
+	r.DetectedBy = incident.Detection(m[hDetectedBy])
+	r.DetectedLink = m[hDetectedLink]
+	r.Hypothesis = m[hHypothesis]
+	r.RootCause = m[hRootCause]
+	r.Trigger = m[hTrigger]
+	r.AI = incident.AIConnection(m[hAI])
+	if v := m[hComms]; v != "" {
+		var comms map[string]storedComm
+		if err := json.Unmarshal([]byte(v), &comms); err != nil {
+			return r, fmt.Errorf("decode comms: %w", err)
+		}
+		r.Comms = make(map[incident.Comm]incident.CommDone, len(comms))
+		for c, d := range comms {
+			r.Comms[incident.Comm(c)] = incident.CommDone{By: d.By, At: d.At}
+		}
+	}
+	r.PostmortemOwner = m[hPMOwner]
+	if v := m[hPMDue]; v != "" {
+		d, err := time.Parse(time.DateOnly, v)
+		if err != nil {
+			return r, fmt.Errorf("decode postmortem due: %w", err)
+		}
+		r.PostmortemDue = d
+	}
+	r.PostmortemDrafted = m[hPMDrafted] == "1"
+	return r, nil
 }
 
 func decodeIncident(m map[string]string) (incident.Incident, error) {
@@ -263,6 +372,10 @@ func decodeIncident(m map[string]string) (incident.Incident, error) {
 	inc.ExternalID = m[hExternalID]
 	inc.ExternalURL = m[hExternalURL]
 	inc.PostmortemID = m[hPostmortemID]
+	inc.Private = m[hPrivate] == "1"
+	if inc.Record, err = decodeRecord(m); err != nil {
+		return inc, err
+	}
 	for _, t := range []struct {
 		field string
 		dst   *time.Time

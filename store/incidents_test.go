@@ -34,6 +34,18 @@ func fullIncident(n int64) incident.Incident {
 		LastUpdateAt: at.Add(20 * time.Minute),
 		NudgedAt:     at.Add(40 * time.Minute),
 		PostmortemID: "d-77",
+		Private:      true,
+		Record: incident.Record{
+			Services: []string{"checkout", "payments"}, Impact: "EU customers cannot pay by card",
+			Customers: 1200, CustomersKnown: true,
+			DetectedBy: incident.DetectedAlert, DetectedLink: "https://grafana.example.com/d/abc",
+			Hypothesis: "pool exhausted", RootCause: "pool created per request in PR 4411", Trigger: "deploy 2026.12.03-2",
+			AI: incident.AICode,
+			Comms: map[incident.Comm]incident.CommDone{
+				incident.CommTeam: {By: "U2", At: at.Add(25 * time.Minute)}, incident.CommCustomers: {By: "U2", At: at.Add(30 * time.Minute)},
+			},
+			PostmortemOwner: "U3", PostmortemDue: time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC), PostmortemDrafted: true,
+		},
 	}
 }
 
@@ -45,6 +57,7 @@ func TestIncidentRoundTrip(t *testing.T) {
 	}{
 		{"every field set", fullIncident(42)},
 		{"only the number", incident.Incident{Number: 7}},
+		{"none of a zero customer count is lost", incident.Incident{Number: 9, Record: incident.Record{CustomersKnown: true}}},
 		{"active, no channel yet", incident.Incident{Number: 8, Title: "slow search", Severity: incident.P3, Status: incident.Investigating}},
 	}
 	for _, tt := range tests {
