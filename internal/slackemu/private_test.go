@@ -124,6 +124,17 @@ func TestPrivateChannelsNeedGroupsScopes(t *testing.T) {
 	if body := callRaw(t, only, "conversations.create", url.Values{"name": {"inc-4"}}); body["needed"] != "channels:manage" {
 		t.Fatalf("public create with groups:write: %v", body)
 	}
+	// A channel the bot cannot see has no type it may learn, so either
+	// type's scope gets as far as channel_not_found; neither, missing_scope.
+	for scope, want := range map[string]string{"groups:write": "missing_scope", "groups:read": "channel_not_found", "channels:read": "channel_not_found"} {
+		emu := newEmu(t, slackemu.Options{Scopes: []string{scope}})
+		emu.AddPrivateChannel("CPRIV", "secret", "U1")
+		for _, ch := range []string{"CPRIV", "CNOPE"} {
+			if body := callRaw(t, emu, "conversations.info", url.Values{"channel": {ch}}); body["error"] != want {
+				t.Errorf("info on %s with %s: %v, want %s", ch, scope, body, want)
+			}
+		}
+	}
 }
 
 func TestPrivateChannelIsHiddenFromNonMembers(t *testing.T) {

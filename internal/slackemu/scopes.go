@@ -103,25 +103,33 @@ var privateScopes = map[string][]string{
 }
 
 // neededLocked is the scopes a call could use, by the type of the channel
-// it names. A private channel the bot is not in counts as public: Slack
-// does not reveal it exists, so the call ends in channel_not_found.
+// it names.
 func (e *Emulator) neededLocked(r *apiReq) []string {
-	var alt map[string][]string
-	switch ch := e.visibleChannelLocked(r.get("channel")); {
-	case r.method == "conversations.create":
+	need := methodScopes[r.method]
+	if r.method == "conversations.create" {
 		if r.flag("is_private") {
-			alt = privateScopes
+			return privateScopes[r.method]
 		}
-	case ch == nil:
-	case ch.dm:
-		alt = imScopes
-	case ch.private:
-		alt = privateScopes
-	}
-	if need, ok := alt[r.method]; ok {
 		return need
 	}
-	return methodScopes[r.method]
+	alt, typed := privateScopes[r.method]
+	if !typed || r.get("channel") == "" {
+		return need
+	}
+	switch ch := e.visibleChannelLocked(r.get("channel")); {
+	case ch == nil:
+		// The type of a channel the bot cannot see (unknown, or private
+		// and not its own) is not revealed: any type's scope lets the call
+		// through to channel_not_found.
+		return slices.Concat(need, alt)
+	case ch.dm:
+		if im, ok := imScopes[r.method]; ok {
+			return im
+		}
+	case ch.private:
+		return alt
+	}
+	return need
 }
 
 // checkScopeLocked answers missing_scope, with Slack's needed and provided
