@@ -126,7 +126,8 @@ func (e *Emulator) chatPostMessage(r *apiReq) (result, *apiError) {
 	ch, err := e.botChannel(r, "channel")
 	if err != nil && err.code == "not_in_channel" && e.hasScope("chat:write.public") {
 		// chat:write.public lets a bot post in any public channel without
-		// joining it (every channel but a DM is public here). It does not
+		// joining it (not_in_channel is only answered for public ones; a
+		// private channel it is not in is channel_not_found). It does not
 		// make the bot a member: it still hears nothing from the channel,
 		// and chat.postEphemeral there still fails.
 		ch, err = e.lookupChannelLocked(r.get("channel")), nil
@@ -230,7 +231,7 @@ func (e *Emulator) chatPostEphemeral(r *apiReq) (result, *apiError) {
 }
 
 func (e *Emulator) chatGetPermalink(r *apiReq) (result, *apiError) {
-	ch := e.lookupChannelLocked(r.get("channel"))
+	ch := e.visibleChannelLocked(r.get("channel"))
 	if ch == nil {
 		return nil, fail("channel_not_found")
 	}

@@ -23,14 +23,25 @@ func (e *Emulator) lookupChannelLocked(ref string) *channel {
 	return nil
 }
 
+// visibleChannelLocked is lookupChannelLocked as the bot sees the
+// workspace: a private channel it is not in does not exist for it.
+func (e *Emulator) visibleChannelLocked(ref string) *channel {
+	ch := e.lookupChannelLocked(ref)
+	if ch == nil || ch.hiddenFrom(e.opts.BotUserID) {
+		return nil
+	}
+	return ch
+}
+
 // botChannel resolves the "channel" parameter and checks the bot may act in
-// it, with Slack's error codes.
+// it, with Slack's error codes: not_in_channel for a public channel it is
+// not in, channel_not_found for a private one.
 func (e *Emulator) botChannel(r *apiReq, param string) (*channel, *apiError) {
 	ref := r.get(param)
 	if ref == "" {
 		return nil, fail("channel_not_found")
 	}
-	ch := e.lookupChannelLocked(ref)
+	ch := e.visibleChannelLocked(ref)
 	if ch == nil {
 		// Posting to a user ID opens a DM with them, as in Slack.
 		if u, ok := e.users[ref]; ok && !u.Bot {
@@ -90,10 +101,14 @@ func (e *Emulator) conversationsCreate(r *apiReq) (result, *apiError) {
 	if err := validChannelName(name); err != nil {
 		return nil, err
 	}
+	// Names are unique across public and private channels, so a private
+	// channel the bot cannot see still takes its name.
 	if e.lookupChannelLocked(name) != nil {
 		return nil, fail("name_taken")
 	}
+	// Private channels made since March 2021 have C IDs too.
 	ch := e.newChannelLocked(e.nextIDLocked("C"), name, e.opts.BotUserID)
+	ch.private = r.flag("is_private")
 	return result{"channel": e.channelJSON(ch)}, nil
 }
 
@@ -156,25 +171,37 @@ func (e *Emulator) conversationsSetTopic(r *apiReq) (result, *apiError) {
 }
 
 func (e *Emulator) conversationsInfo(r *apiReq) (result, *apiError) {
-	ch := e.lookupChannelLocked(r.get("channel"))
+	ch := e.visibleChannelLocked(r.get("channel"))
 	if ch == nil {
 		return nil, fail("channel_not_found")
 	}
 	return result{"channel": e.channelJSON(ch)}, nil
 }
 
+// conversationsMembers pages like Slack: limit (default 100, at most 1000)
+// and the next_cursor of the previous page.
 func (e *Emulator) conversationsMembers(r *apiReq) (result, *apiError) {
-	ch := e.lookupChannelLocked(r.get("channel"))
+	ch := e.visibleChannelLocked(r.get("channel"))
 	if ch == nil {
 		return nil, fail("channel_not_found")
 	}
-	return result{"members": slices.Clone(ch.members), "response_metadata": map[string]any{"next_cursor": ""}}, nil
+	start := min(decodeCursor(r.get("cursor")), len(ch.members))
+	end := min(start+readLimit(r, 100, 1000), len(ch.members))
+	next := ""
+	if end < len(ch.members) {
+		next = encodeCursor(end)
+	}
+	return result{"members": slices.Clone(ch.members[start:end]), "response_metadata": map[string]any{"next_cursor": next}}, nil
 }
 
 func (e *Emulator) conversationsJoin(r *apiReq) (result, *apiError) {
-	ch := e.lookupChannelLocked(r.get("channel"))
+	ch := e.visibleChannelLocked(r.get("channel"))
 	if ch == nil {
 		return nil, fail("channel_not_found")
+	}
+	if ch.private {
+		// Only an invitation lets anyone into a private channel.
+		return nil, fail("method_not_supported_for_channel_type")
 	}
 	res := result{}
 	if !ch.addMember(e.opts.BotUserID) {
@@ -191,7 +218,10 @@ func (e *Emulator) channelJSON(ch *channel) map[string]any {
 	out := map[string]any{
 		"id": ch.id, "name": ch.name, "name_normalized": ch.name, "created": ch.created.Unix(),
 		"creator": ch.creator, "is_channel": !ch.dm, "is_group": false, "is_im": ch.dm,
-		"is_private": false, "is_archived": false, "is_general": false, "is_shared": false,
+		// Slack's current conversation object: a private channel is a
+		// channel with is_private; is_group marks only the G… private
+		// channels made before March 2021, which the emulator never makes.
+		"is_private": ch.private, "is_archived": false, "is_general": false, "is_shared": false,
 		"is_org_shared": false, "is_ext_shared": false, "is_pending_ext_shared": false,
 		"is_member": ch.isMember(e.opts.BotUserID), "context_team_id": e.opts.TeamID,
 		"num_members": len(ch.members),

@@ -52,6 +52,11 @@ type Options struct {
 	// fewer (or more). A Web API call lacking its scope gets missing_scope,
 	// and events need theirs (channels:history, reactions:read) to be sent.
 	Scopes []string
+	// Events are the bot events the app subscribes to. nil means the
+	// bot_events slack/manifest.yaml lists (ManifestEvents); Slack sends no
+	// event the app has not subscribed to (a message in a private channel
+	// needs message.groups), whatever its scopes.
+	Events []string
 	// Logf, when set, receives debug lines. When nil and the environment
 	// has SLACKEMU_DEBUG set, they go to the standard logger.
 	Logf func(format string, args ...any)
@@ -71,6 +76,7 @@ const (
 type Emulator struct {
 	opts     Options
 	scopes   []string // granted to the bot token
+	events   []string // bot events subscribed to
 	srv      *httptest.Server
 	appToken string
 	botToken string
@@ -86,6 +92,7 @@ type Emulator struct {
 	userOrder []string
 	channels  map[string]*channel
 	chanOrder []string
+	groups    map[string]*userGroup // user groups by ID (S…)
 	ephemeral map[string][]*message // by user ID
 	files     map[string]*file
 	fileOrder []string
@@ -154,16 +161,22 @@ func New(opts Options) *Emulator {
 	if opts.Scopes == nil {
 		scopes = ManifestScopes()
 	}
+	events := slices.Clone(opts.Events)
+	if opts.Events == nil {
+		events = ManifestEvents()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Emulator{
 		opts:      opts,
 		scopes:    scopes,
+		events:    events,
 		appToken:  "xapp-1-" + appID + "-1-" + randHex(16),
 		botToken:  "xoxb-1-" + randHex(6) + "-" + randHex(12),
 		ctx:       ctx,
 		cancel:    cancel,
 		users:     map[string]*user{},
 		channels:  map[string]*channel{},
+		groups:    map[string]*userGroup{},
 		ephemeral: map[string][]*message{},
 		files:     map[string]*file{},
 		views:     map[string]*view{},
@@ -249,6 +262,23 @@ func (e *Emulator) AddForeignChannel(id, name, creator string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.newChannelLocked(id, name, creator)
+}
+
+// AddPrivateChannel adds a pre-existing private channel whose members are
+// exactly members (the first is its creator); include BotUserID() for the
+// bot to be in it. Everyone else, the bot included, cannot see it.
+func (e *Emulator) AddPrivateChannel(id, name string, members ...string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	creator := ""
+	if len(members) > 0 {
+		creator = members[0]
+	}
+	ch := e.newChannelLocked(id, name, creator)
+	ch.private = true
+	for _, uid := range members {
+		ch.addMember(uid)
+	}
 }
 
 // AddChannelMember makes a user a member of a channel without any event,

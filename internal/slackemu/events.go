@@ -91,9 +91,14 @@ func (e *Emulator) messageEvent(ch *channel, m *message) map[string]any {
 	return ev
 }
 
+// channelType is the event's channel_type: Slack says "group" for a
+// private channel (its old name), as message.groups events show.
 func channelType(ch *channel) string {
-	if ch.dm {
+	switch {
+	case ch.dm:
 		return "im"
+	case ch.private:
+		return "group"
 	}
 	return "channel"
 }

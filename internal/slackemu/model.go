@@ -43,6 +43,8 @@ type Channel struct {
 	ID, Name, Topic string
 	Members         []string
 	CreatedBy       string
+	// Private is true for a private channel: only its members see it.
+	Private bool
 }
 
 // File is an uploaded file.
@@ -102,6 +104,7 @@ type channel struct {
 	members           []string
 	msgs              []*message
 	dm                bool
+	private           bool // a private channel: invisible to non-members
 }
 
 func (c *channel) addMember(uid string) bool {
@@ -113,6 +116,10 @@ func (c *channel) addMember(uid string) bool {
 }
 
 func (c *channel) isMember(uid string) bool { return slices.Contains(c.members, uid) }
+
+// hiddenFrom reports whether uid cannot see the channel: Slack hides a
+// private channel from everyone outside it.
+func (c *channel) hiddenFrom(uid string) bool { return c.private && !c.isMember(uid) }
 
 func (c *channel) find(ts string) *message {
 	i, ok := slices.BinarySearchFunc(c.msgs, ts, func(m *message, ts string) int {
@@ -249,8 +256,9 @@ func (e *Emulator) DirectMessages(userID string) []Message {
 	return e.Messages(dmID(userID))
 }
 
-// Channels returns every channel in creation order; DMs are not channels
-// (see DirectMessages).
+// Channels returns every channel in creation order, private ones included
+// (the test sees the whole workspace); DMs are not channels (see
+// DirectMessages).
 func (e *Emulator) Channels() []Channel {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -276,7 +284,16 @@ func (e *Emulator) ChannelByName(name string) (Channel, bool) {
 }
 
 func (c *channel) public() Channel {
-	return Channel{ID: c.id, Name: c.name, Topic: c.topic, Members: slices.Clone(c.members), CreatedBy: c.creator}
+	return Channel{ID: c.id, Name: c.name, Topic: c.topic, Members: slices.Clone(c.members), CreatedBy: c.creator,
+		Private: c.private}
+}
+
+// IsPrivate reports whether a channel is private; false for an unknown one.
+func (e *Emulator) IsPrivate(channelID string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	ch, ok := e.channels[channelID]
+	return ok && ch.private
 }
 
 // Files returns the files shared in a channel, or all files when channelID

@@ -12,8 +12,22 @@ import (
 // (a channel, a message, a button, a view).
 var ErrNotFound = errors.New("slackemu: not found")
 
+// ErrNotMember is returned when a person acts in a private channel they are
+// not in: they cannot see it until someone invites them
+// (conversations.invite, or AddChannelMember in a test).
+var ErrNotMember = errors.New("slackemu: not a member of the private channel")
+
+// seeLocked checks a person can see a channel.
+func seeLocked(ch *channel, userID string) error {
+	if ch.hiddenFrom(userID) {
+		return fmt.Errorf("%s in %s: %w", userID, ch.id, ErrNotMember)
+	}
+	return nil
+}
+
 // personChannelLocked checks a person may act in a channel. A person who is
-// not a member joins first, as they would by clicking "Join channel".
+// not a member of a public channel joins first, as they would by clicking
+// "Join channel"; a private one they must be invited to.
 func (e *Emulator) personChannelLocked(userID, channelID string) (*channel, error) {
 	if _, ok := e.users[userID]; !ok {
 		return nil, fmt.Errorf("user %s: %w", userID, ErrNotFound)
@@ -21,6 +35,9 @@ func (e *Emulator) personChannelLocked(userID, channelID string) (*channel, erro
 	ch, ok := e.channels[channelID]
 	if !ok {
 		return nil, fmt.Errorf("channel %s: %w", channelID, ErrNotFound)
+	}
+	if err := seeLocked(ch, userID); err != nil {
+		return nil, err
 	}
 	if ch.addMember(userID) {
 		m := e.addMessageLocked(ch, &message{user: userID, subtype: "channel_join", text: "<@" + userID + "> has joined the channel"})
@@ -164,6 +181,9 @@ func (e *Emulator) RemoveReaction(ctx context.Context, userID, channelID, ts, na
 func (e *Emulator) react(ctx context.Context, userID, channelID, ts, name string, add bool) error {
 	e.mu.Lock()
 	ch, m, err := e.personMessageLocked(channelID, ts)
+	if err == nil {
+		err = seeLocked(ch, userID)
+	}
 	if err != nil {
 		e.mu.Unlock()
 		return err
@@ -220,6 +240,10 @@ func (e *Emulator) SlashCommand(ctx context.Context, userID, channelID, text str
 		e.mu.Unlock()
 		return nil, fmt.Errorf("slash command by %s in %s: %w", userID, channelID, ErrNotFound)
 	}
+	if err := seeLocked(ch, userID); err != nil {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("slash command: %w", err)
+	}
 	payload := map[string]any{
 		"token": "emulator-verification-token", "team_id": e.opts.TeamID, "team_domain": "emulated",
 		"channel_id": ch.id, "channel_name": ch.name, "user_id": u.ID, "user_name": u.Name,
@@ -272,6 +296,10 @@ func (e *Emulator) ClickButton(ctx context.Context, userID, channelID, messageTS
 	if !okC || m == nil {
 		e.mu.Unlock()
 		return nil, fmt.Errorf("message %s in %s: %w", messageTS, channelID, ErrNotFound)
+	}
+	if err := seeLocked(ch, userID); err != nil {
+		e.mu.Unlock()
+		return nil, fmt.Errorf("click: %w", err)
 	}
 	blockID, el := findButton(m.blocks, actionID)
 	if el == nil {
@@ -372,7 +400,9 @@ func (e *Emulator) applyViewAck(v *view, ack json.RawMessage) {
 	}
 }
 
-// JoinChannel is a person joining a channel (a channel_join message).
+// JoinChannel is a person joining a public channel (a channel_join
+// message); a private one answers ErrNotMember, as only an invitation gets
+// anyone in.
 func (e *Emulator) JoinChannel(ctx context.Context, userID, channelID string) error {
 	e.mu.Lock()
 	ch, ok := e.channels[channelID]
@@ -382,6 +412,10 @@ func (e *Emulator) JoinChannel(ctx context.Context, userID, channelID string) er
 			return fmt.Errorf("channel %s: %w", channelID, ErrNotFound)
 		}
 		return nil
+	}
+	if err := seeLocked(ch, userID); err != nil {
+		e.mu.Unlock()
+		return fmt.Errorf("join: %w", err)
 	}
 	ch.addMember(userID)
 	m := e.addMessageLocked(ch, &message{user: userID, subtype: "channel_join", text: "<@" + userID + "> has joined the channel"})

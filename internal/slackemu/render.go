@@ -113,6 +113,7 @@ var (
 	reChannel = regexp.MustCompile(`<#([A-Z0-9]+)(?:\|([^>]*))?>`)
 	reDate    = regexp.MustCompile(`<!date\^[0-9]+\^[^|>]*\|([^>]*)>`)
 	reSpecial = regexp.MustCompile(`<!([a-z]+)(?:\|[^>]*)?>`)
+	reSubteam = regexp.MustCompile(`<!subteam\^([A-Z0-9]+)(?:\|([^>]*))?>`)
 	reLink    = regexp.MustCompile(`<([^@#!][^|>]*)(?:\|([^>]*))?>`)
 )
 
@@ -134,6 +135,16 @@ func (e *Emulator) plain(s string) string {
 	// Slack formats dates in the reader's time zone; the fallback text is
 	// the nearest an emulator can show.
 	s = reDate.ReplaceAllString(s, "$1")
+	s = reSubteam.ReplaceAllStringFunc(s, func(m string) string {
+		sub := reSubteam.FindStringSubmatch(m)
+		if g, ok := e.groups[sub[1]]; ok {
+			return "@" + g.handle
+		}
+		if sub[2] != "" {
+			return "@" + strings.TrimPrefix(sub[2], "@")
+		}
+		return "@" + sub[1]
+	})
 	s = reSpecial.ReplaceAllString(s, "@$1")
 	s = reLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := reLink.FindStringSubmatch(m)

@@ -18,25 +18,49 @@ import (
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 )
 
-func TestGrantIsTheManifestsBotScopes(t *testing.T) {
+// manifest is what slack/manifest.yaml grants and subscribes to.
+type manifest struct {
+	OAuth struct {
+		Scopes struct {
+			Bot []string `yaml:"bot"`
+		} `yaml:"scopes"`
+	} `yaml:"oauth_config"`
+	Settings struct {
+		Events struct {
+			Bot []string `yaml:"bot_events"`
+		} `yaml:"event_subscriptions"`
+	} `yaml:"settings"`
+}
+
+func readManifest(t *testing.T) manifest {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "slack", "manifest.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var m struct {
-		OAuth struct {
-			Scopes struct {
-				Bot []string `yaml:"bot"`
-			} `yaml:"scopes"`
-		} `yaml:"oauth_config"`
-	}
+	var m manifest
 	if err := yaml.Unmarshal(raw, &m); err != nil {
 		t.Fatal(err)
 	}
-	want, got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot)), slices.Sorted(slices.Values(slackemu.ManifestScopes()))
+	return m
+}
+
+// sameSet fails unless the emulator's copy holds exactly the manifest's
+// entries (and there are some).
+func sameSet(t *testing.T, what string, emulator, manifest []string) {
+	t.Helper()
+	got, want := slices.Sorted(slices.Values(emulator)), slices.Sorted(slices.Values(manifest))
 	if len(want) == 0 || !slices.Equal(got, want) {
-		t.Fatalf("emulator grants %v, manifest requests %v: update manifestScopes", got, want)
+		t.Fatalf("emulator has %s %v, manifest %v: update its copy in scopes.go", what, got, want)
 	}
+}
+
+func TestGrantIsTheManifestsBotScopes(t *testing.T) {
+	sameSet(t, "bot scopes", slackemu.ManifestScopes(), readManifest(t).OAuth.Scopes.Bot)
+}
+
+func TestSubscriptionsAreTheManifestsBotEvents(t *testing.T) {
+	sameSet(t, "bot events", slackemu.ManifestEvents(), readManifest(t).Settings.Events.Bot)
 }
 
 // callRaw posts a Web API call with the bot token and decodes the answer.
@@ -80,6 +104,7 @@ func TestEveryMethodNeedsItsScope(t *testing.T) {
 		{"views.open", ""},
 		{"views.update", ""},
 		{"users.info", "users:read"},
+		{"usergroups.users.list", "usergroups:read"},
 		{"files.getUploadURLExternal", "files:write"},
 		{"files.completeUploadExternal", "files:write"},
 	}
@@ -254,24 +279,31 @@ func TestEventsNeedTheirScope(t *testing.T) {
 			t.Fatalf("events %v", got)
 		}
 	})
-	t.Run("no channels:history, no message events", func(t *testing.T) {
-		emu := newEmu(t, slackemu.Options{Scopes: []string{"reactions:read", "chat:write"}})
-		b := startBot(t, emu, ackAll)
-		ctx := ctxT(t)
-		ts, err := emu.PostMessage(ctx, "U1", "CANNOUNCE", "db down")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := emu.AddReaction(ctx, "U2", "CANNOUNCE", ts, "pushpin"); err != nil {
-			t.Fatal(err)
-		}
-		// Events arrive in order on the one socket, so a message event sent
-		// by mistake would be here before the reaction.
-		if err := emu.WaitFor(ctx, func() bool { return len(emu.Acks()) >= 1 }); err != nil {
-			t.Fatal(err)
-		}
-		if got := innerTypes(b); !slices.Equal(got, []string{"reaction_added"}) {
-			t.Fatalf("events %v", got)
-		}
-	})
+	// A message event needs its scope and its subscription (the app's
+	// bot_events); the reaction, which has both, still comes.
+	for name, opts := range map[string]slackemu.Options{
+		"no channels:history, no message events": {Scopes: []string{"reactions:read", "chat:write"}},
+		"no message.channels, no message events": {Events: []string{"reaction_added"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			emu := newEmu(t, opts)
+			b := startBot(t, emu, ackAll)
+			ctx := ctxT(t)
+			ts, err := emu.PostMessage(ctx, "U1", "CANNOUNCE", "db down")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := emu.AddReaction(ctx, "U2", "CANNOUNCE", ts, "pushpin"); err != nil {
+				t.Fatal(err)
+			}
+			// Events arrive in order on the one socket, so a message event sent
+			// by mistake would be here before the reaction.
+			if err := emu.WaitFor(ctx, func() bool { return len(emu.Acks()) >= 1 }); err != nil {
+				t.Fatal(err)
+			}
+			if got := innerTypes(b); !slices.Equal(got, []string{"reaction_added"}) {
+				t.Fatalf("events %v", got)
+			}
+		})
+	}
 }

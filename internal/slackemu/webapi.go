@@ -71,6 +71,7 @@ func init() {
 		"views.open":                   (*Emulator).viewsOpen,
 		"views.update":                 (*Emulator).viewsUpdate,
 		"users.info":                   (*Emulator).usersInfo,
+		"usergroups.users.list":        (*Emulator).usergroupsUsersList,
 		"files.getUploadURLExternal":   (*Emulator).filesGetUploadURLExternal,
 		"files.completeUploadExternal": (*Emulator).filesCompleteUploadExternal,
 	}
