@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -202,7 +203,9 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 	}
 }
 
-// viewValues flattens a view's state to block_id -> action_id -> value.
+// viewValues flattens a view's state to block_id -> action_id -> value:
+// a text, the selected option, user or date, or several selected options
+// joined by commas (option values never contain one here).
 func viewValues(state *slack.ViewState) map[string]map[string]string {
 	out := map[string]map[string]string{}
 	if state == nil {
@@ -212,8 +215,19 @@ func viewValues(state *slack.ViewState) map[string]map[string]string {
 		out[block] = map[string]string{}
 		for action, v := range actions {
 			val := v.Value
-			if v.SelectedOption.Value != "" {
+			switch {
+			case v.SelectedOption.Value != "":
 				val = v.SelectedOption.Value
+			case v.SelectedUser != "":
+				val = v.SelectedUser
+			case v.SelectedDate != "":
+				val = v.SelectedDate
+			case len(v.SelectedOptions) > 0:
+				picked := make([]string, len(v.SelectedOptions))
+				for i, o := range v.SelectedOptions {
+					picked[i] = o.Value
+				}
+				val = strings.Join(picked, ",")
 			}
 			out[block][action] = val
 		}

@@ -12,12 +12,15 @@ import (
 
 // Button action_ids: a public contract, kept stable for users' scripts.
 const (
-	ActionApprove      = slackui.ActionApprove
-	ActionEdit         = slackui.ActionEdit
-	ActionReject       = slackui.ActionReject
-	ActionDraftUpdate  = slackui.ActionDraftUpdate
-	ActionItemDone     = slackui.ActionItemDone
-	ActionShareRunbook = slackui.ActionShareRunbook
+	ActionApprove       = slackui.ActionApprove
+	ActionEdit          = slackui.ActionEdit
+	ActionReject        = slackui.ActionReject
+	ActionDraftUpdate   = slackui.ActionDraftUpdate
+	ActionItemDone      = slackui.ActionItemDone
+	ActionShareRunbook  = slackui.ActionShareRunbook
+	ActionEditDetails   = slackui.ActionEditDetails
+	ActionSetHypothesis = slackui.ActionSetHypothesis
+	ActionSetRootCause  = slackui.ActionSetRootCause
 )
 
 // Config holds the handlers' settings.
@@ -25,16 +28,21 @@ type Config struct {
 	// AnnounceChannel is the channel ID where declarations, updates and
 	// resolutions are broadcast; "" disables announcements.
 	AnnounceChannel string
+	// PrivateAnnounceChannel hears of each private incident's number and
+	// lead, and nothing else; "" tells no one.
+	PrivateAnnounceChannel string
 	// BotUserID is the bot's own Slack user, whose messages are not recorded
 	// as conversation and who may never approve a draft.
 	BotUserID string
 	// BotID is the bot's own bot_id: its messages carry it. Messages from
 	// other bots (alerting tools, workflows) are conversation and recorded.
 	BotID string
-	// Marks maps reaction names to the marks they set.
+	// Marks maps reaction names to the marks they set (INCIDENT_MARKS);
+	// nil defers to the config file, then the defaults.
 	Marks map[string]incident.Mark
 	// UpdateCadence is how often an approved status update is due, per
-	// severity; a missing or zero entry means no reminders.
+	// severity; a missing or zero entry means no reminders. nil defers to
+	// the config file, then the defaults.
 	UpdateCadence map[incident.Severity]time.Duration
 	// PostmortemDue is how long after resolution a postmortem may stay
 	// unapproved before the channel is reminded.
@@ -58,6 +66,8 @@ type Slack interface {
 	Permalinker
 	UserNamer
 	MessageFetcher
+	GroupExpander
+	MemberChecker
 }
 
 // Store is everything the capabilities keep, for wiring; each capability
@@ -84,8 +94,10 @@ type Deps struct {
 		RunbookSearcher
 		Suggester
 	}
-	Clock  Clock
-	Logger *slog.Logger
+	// Catalog is the config file as it stands; nil means none.
+	Catalog Catalog
+	Clock   Clock
+	Logger  *slog.Logger
 }
 
 // App is incidentbot's capabilities wired together, behind the routing
@@ -102,11 +114,29 @@ type App struct {
 
 // New wires the capabilities and builds the routing table.
 func New(cfg Config, d Deps) *App {
-	if cfg.Marks == nil {
-		cfg.Marks = incident.DefaultMarks()
+	if d.Catalog == nil {
+		d.Catalog = noCatalog{}
 	}
-	if cfg.UpdateCadence == nil {
-		cfg.UpdateCadence = incident.DefaultUpdateCadence()
+	// The environment wins over the file, which wins over the defaults;
+	// the file may reload, so they are read each time.
+	defaultMarks, defaultCadence := incident.DefaultMarks(), incident.DefaultUpdateCadence()
+	marks := func() map[string]incident.Mark {
+		if cfg.Marks != nil {
+			return cfg.Marks
+		}
+		if m := d.Catalog.Marks(); m != nil {
+			return m
+		}
+		return defaultMarks
+	}
+	cadence := func() map[incident.Severity]time.Duration {
+		if cfg.UpdateCadence != nil {
+			return cfg.UpdateCadence
+		}
+		if c := d.Catalog.Cadence(); c != nil {
+			return c
+		}
+		return defaultCadence
 	}
 	if cfg.PostmortemDue == 0 {
 		cfg.PostmortemDue = 48 * time.Hour
@@ -124,10 +154,12 @@ func New(cfg Config, d Deps) *App {
 	rep := replies{log: log}
 	names := Names{api: d.Slack}
 	incidents := &Incidents{store: d.Store, slack: d.Slack, clock: d.Clock, log: log}
-	headers := Headers{slack: d.Slack, log: log}
+	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, log: log}
 	evidence := Evidence{slack: d.Slack}
 	background := NewBackground(log)
-	announcer := &Announcer{channel: cfg.AnnounceChannel, slack: d.Slack, names: names, log: log}
+	visibility := Visibility{slack: d.Slack, log: log}
+	owners := Owners{catalog: d.Catalog, slack: d.Slack, incidents: incidents, log: log}
+	announcer := &Announcer{channel: cfg.AnnounceChannel, privateChannel: cfg.PrivateAnnounceChannel, slack: d.Slack, names: names, log: log}
 	var searcher RunbookSearcher
 	var suggester Suggester
 	if d.Runbooks != nil {
@@ -139,14 +171,17 @@ func New(cfg Config, d Deps) *App {
 	// it, then the on-call is paged.
 	changed := listeners{list: []Listener{announcer, paging}, log: log}
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
-		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed, replies: rep, log: log}
+		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
+		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
 	paging.declarer = declarer
+	details := &Details{incidents: incidents, catalog: d.Catalog, slack: d.Slack, owners: owners, headers: headers,
+		listeners: changed, background: background, location: cfg.Location, replies: rep, log: log}
 	a := &App{
-		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: cfg.Marks,
+		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: details,
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
 		paging: paging,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
-			cadence: cfg.UpdateCadence, postmortemDue: cfg.PostmortemDue, log: log},
+			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
 		background: background,
 		replies:    rep,
 		log:        log,
@@ -154,15 +189,17 @@ func New(cfg Config, d Deps) *App {
 	a.routes = routes(
 		declarer,
 		&Lifecycle{incidents: incidents, slack: d.Slack, headers: headers, listeners: changed, log: log},
-		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, location: cfg.Location, replies: rep},
-		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, evidence: evidence,
+		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, visibility: visibility,
+			catalog: d.Catalog, location: cfg.Location, replies: rep},
+		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, headers: headers, evidence: evidence,
 			names: names, location: cfg.Location, replies: rep, log: log},
-		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, evidence: evidence, announcer: announcer,
-			botUserID: cfg.BotUserID, log: log},
+		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, headers: headers, listeners: changed,
+			evidence: evidence, announcer: announcer, botUserID: cfg.BotUserID, log: log},
 		&ActionItems{incidents: incidents, replies: rep},
 		&Runbooks{incidents: incidents, runbooks: searcher, slack: d.Slack, replies: rep},
-		&Search{store: d.Store, replies: rep},
+		&Search{store: d.Store, visibility: visibility, catalog: d.Catalog, clock: d.Clock, location: cfg.Location, replies: rep},
 		paging,
+		details,
 	)
 	return a
 }

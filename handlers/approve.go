@@ -24,6 +24,8 @@ type Approvals struct {
 	incidents *Incidents
 	store     DraftStore
 	slack     approvalSlack
+	headers   Headers
+	listeners Listener
 	evidence  Evidence
 	announcer *Announcer
 	botUserID string
@@ -137,12 +139,23 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 			return fmt.Errorf("publish update of %s: %w", inc.ID(), err)
 		}
 		d.announcer.Announce(ctx, inc, slackui.StatusUpdate(inc, draft.FinalText, true))
-		// The reminder cadence restarts from this update.
-		if _, _, err := d.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+		// The reminder cadence restarts from this update, and the team has
+		// been told.
+		var told bool
+		before, cur, err := d.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 			cur.LastUpdateAt = draft.DecidedAt
-			return nil, nil
-		}); err != nil {
+			ev, err := cur.Record.MarkComm(incident.CommTeam, draft.DecidedBy, draft.DecidedAt)
+			if err != nil {
+				return nil, nil // already marked: keep the first
+			}
+			told = true
+			return []incident.Event{ev}, nil
+		})
+		if err != nil {
 			d.log.Error("record last update time", "incident", inc.ID(), "err", err)
+		} else if told {
+			d.headers.Refresh(ctx, cur)
+			d.listeners.Changed(ctx, Change{Trigger: CommsSent, Before: before, After: cur, Actor: draft.DecidedBy})
 		}
 		return nil
 	case incident.DraftPostmortem:
@@ -159,6 +172,9 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 			return fmt.Errorf("upload postmortem of %s: %w", inc.ID(), err)
 		}
 		d.announcer.Announce(ctx, inc, slackui.AnnouncePostmortem(inc))
+		if cur, err := d.incidents.Get(ctx, inc.Number); err == nil {
+			d.headers.Refresh(ctx, cur)
+		}
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ const (
 	RoleAssigned    Trigger = "role_assigned"
 	Resolved        Trigger = "resolved"
 	Reopened        Trigger = "reopened"
+	FieldSet        Trigger = "field_set"
+	CommsSent       Trigger = "comms_sent"
 )
 
 // Change is one trigger with the incident before and after it.
@@ -27,6 +29,7 @@ type Change struct {
 	Trigger       Trigger
 	Before, After incident.Incident
 	Actor         string
+	Field         incident.Field // for FieldSet: which field
 }
 
 // Listener reacts to changes. It runs after the change is recorded and the

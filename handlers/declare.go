@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -23,6 +25,8 @@ const DeclareCallbackID = slackui.DeclareCallbackID
 type ChannelAdmin interface {
 	// CreateChannel creates a public channel; ErrNameTaken if the name is used.
 	CreateChannel(ctx context.Context, name string) (id string, err error)
+	// CreatePrivateChannel is CreateChannel for a private channel.
+	CreatePrivateChannel(ctx context.Context, name string) (id string, err error)
 	Invite(ctx context.Context, channelID string, userIDs ...string) error
 	Topicer
 	Pin(ctx context.Context, channelID, ts string) error
@@ -71,6 +75,9 @@ type Declarer struct {
 	suggestions int
 	botUserID   string
 	listeners   Listener
+	headers     Headers
+	catalog     Catalog
+	owners      Owners
 	replies
 	log *slog.Logger
 }
@@ -78,12 +85,14 @@ type Declarer struct {
 func (d *Declarer) command(ctx context.Context, c SlashCommand, args string, r Responder) error {
 	// Slash-command text arrives in Slack's escaped form; titles are kept as
 	// plain text and escaped wherever they are rendered.
-	decl, ok := incident.ParseDeclare(slackui.PlainText(args))
+	decl, ok := incident.ParseDeclare(slackui.PlainText(args), d.catalog.Services())
 	if !ok {
 		if c.TriggerID == "" {
 			return incident.Errorf(incident.EInvalid, "Give the incident a title, for example `/incident declare P1 checkout returns 500`.")
 		}
-		if err := d.slack.OpenView(ctx, c.TriggerID, slackui.DeclareModal(c.ChannelID, decl.Severity)); err != nil {
+		form := slackui.DeclareForm{ChannelID: c.ChannelID, Severity: decl.Severity, Private: decl.Private,
+			Catalog: d.catalog.Services(), Severities: d.catalog.Severities()}
+		if err := d.slack.OpenView(ctx, c.TriggerID, slackui.DeclareModal(form)); err != nil {
 			return fmt.Errorf("open declare modal: %w", err)
 		}
 		return nil
@@ -107,7 +116,7 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 	if err != nil {
 		return incident.Incident{}, fmt.Errorf("allocate incident number: %w", err)
 	}
-	name, chID, err := d.createChannel(ctx, incident.ChannelName(n, decl.Title))
+	name, chID, err := d.createChannel(ctx, incident.ChannelName(n, decl.Title), decl.Private)
 	if err != nil {
 		return incident.Incident{}, err
 	}
@@ -115,22 +124,26 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 		Number: n, Title: decl.Title, Description: decl.Description, Severity: decl.Severity,
 		Status: incident.Investigating, ChannelID: chID, ChannelName: name,
 		Roles: map[incident.Role]string{}, DeclaredBy: by, DeclaredAt: d.incidents.now(), Source: source,
+		Private: decl.Private, Record: incident.Record{Services: decl.Services},
 	}
 	person := by != "" && by != d.botUserID
 	if person {
 		inc.Roles[incident.Lead] = by
 	}
-	if d.runbooks != nil {
-		for _, hit := range d.runbooks.Suggest(decl.Title, d.suggestions) {
-			inc.Runbooks = append(inc.Runbooks, hit.Path+" ("+hit.File+")")
-		}
-	}
+	inc.Runbooks = d.suggest(inc)
 	if err := d.store.CreateIncident(ctx, inc); err != nil {
 		return incident.Incident{}, fmt.Errorf("store incident %d: %w", n, err)
 	}
 	log := d.log.With("incident", inc.ID(), "channel", chID)
+	data := map[string]string{"title": decl.Title, "severity": decl.Severity.String(), "source": source}
+	if len(decl.Services) > 0 {
+		data["services"] = strings.Join(decl.Services, ",")
+	}
+	if decl.Private {
+		data["private"] = "true"
+	}
 	if _, err := d.incidents.Record(ctx, n, incident.Event{Kind: incident.KindDeclared, Actor: by, At: inc.DeclaredAt,
-		Text: decl.Description, Data: map[string]string{"title": decl.Title, "severity": decl.Severity.String(), "source": source}}); err != nil {
+		Text: decl.Description, Data: data}); err != nil {
 		log.Error("record declaration", "err", err)
 	}
 	if person {
@@ -138,10 +151,11 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 			log.Warn("invite declarer", "err", err)
 		}
 	}
+	d.owners.Invite(ctx, inc, inc.Services)
 	if err := d.slack.SetTopic(ctx, chID, slackui.Topic(inc)); err != nil {
 		log.Warn("set topic", "err", err)
 	}
-	ts, err := d.slack.Post(ctx, chID, slackui.Header(inc))
+	ts, err := d.slack.Post(ctx, chID, d.headers.Render(inc))
 	if err != nil {
 		log.Error("post header", "err", err)
 	} else {
@@ -163,12 +177,43 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 	return inc, nil
 }
 
+// suggest picks the header's runbook sections: the ones the incident's
+// services name first, then the best matches for the title.
+func (d *Declarer) suggest(inc incident.Incident) []string {
+	if d.runbooks == nil || d.suggestions <= 0 {
+		return nil
+	}
+	var out []string
+	add := func(hits []incident.RunbookHit) {
+		for _, hit := range hits {
+			label := hit.Path + " (" + hit.File + ")"
+			if len(out) < d.suggestions && !slices.Contains(out, label) {
+				out = append(out, label)
+			}
+		}
+	}
+	catalog := d.catalog.Services()
+	for _, name := range inc.Services {
+		if svc, ok := catalog.Lookup(name); ok {
+			for _, kw := range svc.Runbooks {
+				add(d.runbooks.Suggest(kw, 1))
+			}
+		}
+	}
+	add(d.runbooks.Suggest(inc.Title, d.suggestions))
+	return out
+}
+
 // createChannel creates name, or name-2, name-3... when it is taken (an
 // archived channel from an old install, say).
-func (d *Declarer) createChannel(ctx context.Context, base string) (string, string, error) {
+func (d *Declarer) createChannel(ctx context.Context, base string, private bool) (string, string, error) {
+	create := d.slack.CreateChannel
+	if private {
+		create = d.slack.CreatePrivateChannel
+	}
 	name := base
 	for k := 2; ; k++ {
-		id, err := d.slack.CreateChannel(ctx, name)
+		id, err := create(ctx, name)
 		if err == nil {
 			return name, id, nil
 		}
@@ -190,13 +235,29 @@ type Headers struct {
 		Updater
 		Topicer
 	}
-	log *slog.Logger
+	catalog Catalog
+	// postmortemDue is the default delay from resolution to the
+	// postmortem's due date.
+	postmortemDue time.Duration
+	log           *slog.Logger
+}
+
+// Render is the header of inc as it stands.
+func (h Headers) Render(inc incident.Incident) Message {
+	info := slackui.HeaderInfo{PostmortemDue: inc.PostmortemDueAt(h.postmortemDue)}
+	catalog := h.catalog.Services()
+	for _, name := range inc.Services {
+		if svc, ok := catalog.Lookup(name); ok {
+			info.Dashboards = append(info.Dashboards, svc.Dashboards...)
+		}
+	}
+	return slackui.Header(inc, info)
 }
 
 // Refresh re-renders the pinned header and topic after a change.
 func (h Headers) Refresh(ctx context.Context, inc incident.Incident) {
 	if inc.HeaderTS != "" {
-		if err := h.slack.Update(ctx, inc.ChannelID, inc.HeaderTS, slackui.Header(inc)); err != nil {
+		if err := h.slack.Update(ctx, inc.ChannelID, inc.HeaderTS, h.Render(inc)); err != nil {
 			h.log.Warn("update header", "incident", inc.ID(), "err", err)
 		}
 	}
@@ -221,7 +282,15 @@ func (d *Declarer) submitModal(ctx context.Context, v ViewSubmission, r Responde
 	}
 	full := incident.CleanText(slackui.Field(v.Values, slackui.BlockTitle))
 	decl := incident.Declaration{Severity: sev, Title: incident.Truncate(full, incident.MaxTitle),
-		Description: strings.TrimSpace(v.Values[slackui.BlockDescription][slackui.BlockDescription])}
+		Description: strings.TrimSpace(v.Values[slackui.BlockDescription][slackui.BlockDescription]),
+		Private:     slices.Contains(strings.Split(slackui.Field(v.Values, slackui.BlockPrivate), ","), slackui.PrivateOption)}
+	if picked := slackui.Field(v.Values, slackui.BlockServices); picked != "" {
+		svcs, err := incident.ParseServices(picked, d.catalog.Services())
+		if err != nil {
+			return err
+		}
+		decl.Services = svcs
+	}
 	if decl.Title != full && decl.Description == "" {
 		decl.Description = full
 	}

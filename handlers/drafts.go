@@ -17,6 +17,9 @@ import (
 // EditCallbackID is the callback_id of the edit-draft modal.
 const EditCallbackID = slackui.EditCallbackID
 
+// DetailsCallbackID is the callback_id of the incident details modal.
+const DetailsCallbackID = slackui.DetailsCallbackID
+
 // draftTimeout is the outer bound on writing a draft; the drafter has its own
 // tighter timeout and falls back to a template well within it.
 const draftTimeout = 90 * time.Second
@@ -64,6 +67,7 @@ type Drafts struct {
 	drafter   Drafter // nil: drafting is off, with a clear reply
 	store     DraftStore
 	slack     Poster
+	headers   Headers
 	evidence  Evidence
 	names     Names
 	location  *time.Location
@@ -195,6 +199,16 @@ func (d *Drafts) toChannel(ctx context.Context, inc incident.Incident, kind inci
 		Data: map[string]string{"draft": draft.ID, "kind": string(kind), "source": draft.Source, "reason": draft.Reason,
 			"model": draft.Model, "prompt_version": draft.PromptVersion, "flags": strings.Join(draft.Flags, "; "),
 			"tokens": strconv.Itoa(draft.Tokens)}})
+	if kind == incident.DraftPostmortem && !inc.PostmortemDrafted {
+		if _, cur, err := d.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+			cur.PostmortemDrafted = true
+			return nil, nil
+		}); err != nil {
+			d.log.Error("record postmortem drafted", "incident", inc.ID(), "err", err)
+		} else {
+			d.headers.Refresh(ctx, cur)
+		}
+	}
 	// The draft is saved before it is shown and never saved again: a click
 	// can come the instant the message appears, and a later save would undo
 	// the decision. Clicks carry the message's location instead.

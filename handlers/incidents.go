@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -165,8 +164,7 @@ func (x *Incidents) ChangeNumber(ctx context.Context, n int64, f Mutation) (befo
 		if err != nil {
 			return fmt.Errorf("reload incident %d: %w", n, err)
 		}
-		before = cur
-		before.Roles = maps.Clone(cur.Roles)
+		before = cur.Clone()
 		events, err := f(&cur)
 		if err != nil {
 			return err
@@ -240,7 +238,12 @@ func (x *Incidents) Note(ctx context.Context, inc incident.Incident, ev incident
 // Say posts a line of mrkdwn to a channel, logging failures: the event is
 // already on the log, so a failed post loses nothing.
 func (x *Incidents) Say(ctx context.Context, channelID, text string) {
-	if _, err := x.slack.Post(ctx, channelID, slackui.Text(text)); err != nil {
+	x.Post(ctx, channelID, slackui.Text(text))
+}
+
+// Post is Say for a rendered message.
+func (x *Incidents) Post(ctx context.Context, channelID string, msg Message) {
+	if _, err := x.slack.Post(ctx, channelID, msg); err != nil {
 		x.log.Warn("post", "channel", channelID, "err", err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +18,9 @@ const pageTimeout = 3 * time.Minute
 
 // Pager pages people and tells who is on call.
 type Pager interface {
-	// Pages reports whether declaring at sev pages by default.
-	Pages(sev incident.Severity) bool
+	// Pages reports whether declaring at sev pages service ("" for the
+	// default): the severity pages and the service has a routing key.
+	Pages(sev incident.Severity, service string) bool
 	// AutoDeclares reports whether a triggered alert on service opens an
 	// incident by itself.
 	AutoDeclares(service string) bool
@@ -76,21 +78,49 @@ func (h *Paging) Changed(ctx context.Context, c Change) {
 	case Declared:
 		h.pageOnDeclare(ctx, inc)
 	case SeverityChanged:
-		if inc.Severity < c.Before.Severity && inc.Active() && h.pager.Pages(inc.Severity) && !h.pager.Pages(c.Before.Severity) {
-			h.pageInBackground(ctx, inc, "", c.Actor)
+		if inc.Severity < c.Before.Severity && inc.Active() && len(h.targets(c.Before, c.Before.Severity)) == 0 {
+			for _, svc := range h.targets(inc, inc.Severity) {
+				h.pageInBackground(ctx, inc, svc, c.Actor)
+			}
+		}
+	case FieldSet:
+		// A service named later is paged as it would have been on declare.
+		if c.Field == incident.FieldService && inc.Active() {
+			for _, svc := range inc.Services {
+				if !slices.Contains(c.Before.Services, svc) && h.pager.Pages(inc.Severity, svc) {
+					h.pageInBackground(ctx, inc, svc, c.Actor)
+				}
+			}
 		}
 	case Resolved:
 		h.resolvePages(ctx, inc, c.Actor)
 	}
 }
 
-// pageOnDeclare pages when the severity pages by default and the incident did
-// not itself come from the paging system (that would page twice).
+// pageOnDeclare pages when the severity pages and the incident did not
+// itself come from the paging system (that would page twice).
 func (h *Paging) pageOnDeclare(ctx context.Context, inc incident.Incident) {
-	if !h.pager.Pages(inc.Severity) || strings.HasPrefix(inc.Source, "pagerduty") {
+	if strings.HasPrefix(inc.Source, "pagerduty") {
 		return
 	}
-	h.pageInBackground(ctx, inc, "", inc.DeclaredBy)
+	for _, svc := range h.targets(inc, inc.Severity) {
+		h.pageInBackground(ctx, inc, svc, inc.DeclaredBy)
+	}
+}
+
+// targets are the services to page for inc at sev: its own services that
+// have a routing key, or else the default service.
+func (h *Paging) targets(inc incident.Incident, sev incident.Severity) []string {
+	var out []string
+	for _, svc := range inc.Services {
+		if h.pager.Pages(sev, svc) {
+			out = append(out, svc)
+		}
+	}
+	if len(out) == 0 && h.pager.Pages(sev, "") {
+		out = append(out, "")
+	}
+	return out
 }
 
 // pageInBackground triggers a page with retries, off the interaction's path,

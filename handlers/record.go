@@ -32,7 +32,10 @@ type Recorder struct {
 	incidents *Incidents
 	log       MessageLog
 	slack     MessageFetcher
-	marks     map[string]incident.Mark
+	marks     func() map[string]incident.Mark
+	// marked hears of each new mark once it is on the log; it must not
+	// block, since the event is acknowledged after Reaction returns.
+	marked    MarkListener
 	botUserID string
 	botID     string
 	logger    *slog.Logger
@@ -166,7 +169,7 @@ func (rec *Recorder) Delete(ctx context.Context, d DeleteEvent) error {
 // reaction on a message the log never saw (sent before the bot joined, or
 // while it was down) fetches the message from Slack and records it first.
 func (rec *Recorder) Reaction(ctx context.Context, r ReactionEvent) error {
-	mark, ok := rec.marks[r.Reaction]
+	mark, ok := rec.marks()[r.Reaction]
 	if !ok || r.ItemTS == "" || r.UserID == rec.botUserID {
 		return nil
 	}
@@ -195,10 +198,19 @@ func (rec *Recorder) Reaction(ctx context.Context, r ReactionEvent) error {
 	}
 	ev := incident.Event{Kind: kind, At: rec.orNow(r.At), Actor: r.UserID, TS: r.ItemTS, Mark: mark, Reaction: r.Reaction}
 	key := eventKey(r.EventID, fmt.Sprintf("%s:%s:%s:%s:%d", kind, r.ItemTS, r.UserID, r.Reaction, ev.At.UnixNano()))
-	if _, _, err := rec.log.Append(ctx, n, key, ev); err != nil {
+	saved, added, err := rec.log.Append(ctx, n, key, ev)
+	if err != nil {
 		return fmt.Errorf("record %s of %s in incident %d: %w", kind, r.ItemTS, n, err)
 	}
+	if added && kind == incident.KindMark && rec.marked != nil {
+		rec.marked.Marked(ctx, r.ChannelID, saved)
+	}
 	return nil
+}
+
+// MarkListener hears of new reaction marks.
+type MarkListener interface {
+	Marked(ctx context.Context, channelID string, ev incident.Event)
 }
 
 // backfill fetches a message the log never saw and records it.

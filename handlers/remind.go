@@ -30,7 +30,7 @@ type Reminders struct {
 	slack     Poster
 	// cadence is how often an approved status update is due, per
 	// severity; a missing or zero entry means no reminders.
-	cadence map[incident.Severity]time.Duration
+	cadence func() map[incident.Severity]time.Duration
 	// postmortemDue is how long after resolution a postmortem may stay
 	// unapproved before the channel is reminded.
 	postmortemDue time.Duration
@@ -65,7 +65,7 @@ func (h *Reminders) Remind(ctx context.Context) error {
 
 func (h *Reminders) remindOne(ctx context.Context, inc incident.Incident, now time.Time) error {
 	if inc.Active() {
-		cadence := h.cadence[inc.Severity]
+		cadence := h.cadence()[inc.Severity]
 		if cadence <= 0 {
 			return nil
 		}
@@ -79,12 +79,11 @@ func (h *Reminders) remindOne(ctx context.Context, inc incident.Incident, now ti
 		msg := slackui.UpdateReminder(inc, incident.FormatDuration(now.Sub(last)), incident.FormatDuration(cadence))
 		return h.nudge(ctx, inc, msg, now)
 	}
-	if inc.PostmortemID != "" || inc.ResolvedAt.IsZero() || now.Sub(inc.ResolvedAt) < h.postmortemDue || inc.NudgedAt.After(inc.ResolvedAt) {
+	due := inc.PostmortemDueAt(h.postmortemDue)
+	if inc.PostmortemID != "" || inc.ResolvedAt.IsZero() || due.IsZero() || now.Before(due) || inc.NudgedAt.After(due) {
 		return nil
 	}
-	text := fmt.Sprintf(":memo: %s was resolved %s ago and its postmortem is still pending. `/incident postmortem` drafts it from the timeline.",
-		inc.ID(), incident.FormatDuration(now.Sub(inc.ResolvedAt)))
-	return h.nudge(ctx, inc, slackui.Text(text), now)
+	return h.nudge(ctx, inc, slackui.PostmortemReminder(inc, now), now)
 }
 
 // errNudged says another replica or tick nudged first.

@@ -45,38 +45,46 @@ type Routes struct {
 }
 
 // routes is the routing table: adding a capability adds its lines here.
-func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging) *Routes {
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details) *Routes {
 	r := &Routes{
 		Commands: []Command{
-			{Name: "declare", Usage: "declare [P1-P4] <title>", Summary: "declare an incident (no title opens a form)",
+			{Name: "declare", Usage: "declare [--private] [P1-P4] [service:] <title>", Summary: "declare an incident (no title opens a form)",
 				Ack: "Declaring the incident…", Run: d.command},
 			{Name: "status", Usage: "status <investigating|identified|monitoring|resolved>", Summary: "change the status", Run: l.status},
 			{Name: "severity", Usage: "severity <P1-P4>", Summary: "change the severity", Run: l.severity},
 			{Name: "role", Usage: "role <lead|comms|tech|scribe> @user", Summary: "assign a role", Run: l.role},
 			{Name: "resolve", Usage: "resolve", Summary: "resolve the incident", Run: l.resolve},
+			{Name: "set", Usage: "set <field> <value>", Summary: "record service, impact, customers, detected-by, hypothesis, root-cause, trigger, ai, postmortem-owner, postmortem-due", Run: de.set},
+			{Name: "comms", Usage: "comms <customers|team|status-page>", Summary: "mark a communication sent", Run: de.comms},
+			{Name: "edit", Usage: "edit", Summary: "edit the incident's details in a form", Run: de.edit},
 			{Name: "timeline", Usage: "timeline", Summary: "show the timeline so far", Run: t.show},
-			{Name: "list", Usage: "list", Summary: "list active incidents", Run: t.list},
+			{Name: "list", Usage: "list [service:NAME] [severity:P1] [ai:code] [since:30d]", Summary: "list active incidents (filters look back too)", Run: t.list},
 			{Name: "update", Usage: "update", Summary: "draft a status update for approval", Ack: "Drafting a status update…", Run: dr.update},
 			{Name: "postmortem", Usage: "postmortem", Summary: "draft the postmortem for approval", Ack: "Drafting the postmortem…", Run: dr.postmortem},
 			{Name: "catchup", Usage: "catchup", Summary: "a private summary of the incident so far", Ack: "Catching you up…", Run: dr.catchup},
 			{Name: "actions", Usage: "actions", Summary: "list postmortem action items", Run: ai.list},
 			{Name: "runbook", Usage: "runbook <keywords>", Summary: "find runbook sections, e.g. `db connections`", Run: rb.search},
-			{Name: "search", Usage: "search <words>", Summary: "find past incidents and their postmortems", Run: s.command},
+			{Name: "search", Usage: "search [filters] <words>", Summary: "find past incidents and their postmortems, e.g. `ai:code pool`", Run: s.command},
 			{Name: "page", Usage: "page [service]", Summary: "page the on-call through PagerDuty", Ack: "Paging…", Run: p.command},
 			{Name: "oncall", Usage: "oncall [schedule or escalation policy]", Summary: "who is on call now", Run: p.oncall},
 		},
 		Actions: map[string]ActionFunc{
-			ActionApprove:      ap.approveClick,
-			ActionEdit:         ap.editClick,
-			ActionReject:       ap.rejectClick,
-			ActionDraftUpdate:  dr.updateClick,
-			ActionItemDone:     ai.done,
-			ActionShareRunbook: rb.share,
+			ActionApprove:       ap.approveClick,
+			ActionEdit:          ap.editClick,
+			ActionReject:        ap.rejectClick,
+			ActionDraftUpdate:   dr.updateClick,
+			ActionItemDone:      ai.done,
+			ActionShareRunbook:  rb.share,
+			ActionEditDetails:   de.editClick,
+			ActionSetHypothesis: de.setFromMark(incident.FieldHypothesis),
+			ActionSetRootCause:  de.setFromMark(incident.FieldRootCause),
 		},
 		Views: map[string]View{
 			DeclareCallbackID: {Validate: d.validateModal, Submit: d.submitModal,
 				Channel: func(v ViewSubmission) string { return v.PrivateMetadata }},
 			EditCallbackID: {Validate: ap.validateEdit, Submit: ap.submitEdit, Channel: editChannel},
+			DetailsCallbackID: {Validate: de.validateDetails, Submit: de.submitDetails,
+				Channel: func(v ViewSubmission) string { return v.PrivateMetadata }},
 		},
 	}
 	r.Commands = append(r.Commands, Command{Name: "help", Usage: "help", Summary: "show this help",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -25,7 +26,11 @@ type History interface {
 // Search finds past incidents by title, description and approved
 // postmortem: every incident is something to learn from.
 type Search struct {
-	store History
+	store      History
+	visibility Visibility
+	catalog    Catalog
+	clock      Clock
+	location   *time.Location
 	replies
 }
 
@@ -34,10 +39,14 @@ type scored struct {
 	score int
 }
 
-func (s *Search) command(ctx context.Context, _ SlashCommand, args string, r Responder) error {
-	words := searchWords(slackui.PlainText(args))
-	if len(words) == 0 {
-		return incident.Errorf(incident.EInvalid, "Tell me what to look for, for example `/incident search stripe webhooks`.")
+func (s *Search) command(ctx context.Context, c SlashCommand, args string, r Responder) error {
+	f, rest, err := incident.ParseFilter(slackui.PlainText(args), s.catalog.Services(), s.clock.Now(), s.location)
+	if err != nil {
+		return err
+	}
+	words := searchWords(strings.Join(rest, " "))
+	if len(words) == 0 && f.Empty() {
+		return incident.Errorf(incident.EInvalid, "Tell me what to look for, for example `/incident search stripe webhooks` or `/incident search ai:code pool`. %s", incident.FilterHelp)
 	}
 	recent, err := s.store.Recent(ctx, searchScope)
 	if err != nil {
@@ -45,7 +54,15 @@ func (s *Search) command(ctx context.Context, _ SlashCommand, args string, r Res
 	}
 	var hits []scored
 	for _, inc := range recent {
-		hit := scored{SearchHit: slackui.SearchHit{Incident: inc}, score: 3*matches(words, inc.Title) + matches(words, inc.Description)}
+		if !f.Match(inc) || !s.visibility.Visible(ctx, inc, c.UserID) {
+			continue
+		}
+		if len(words) == 0 { // filters alone: every match, newest first
+			hits = append(hits, scored{SearchHit: slackui.SearchHit{Incident: inc}, score: 1})
+			continue
+		}
+		hit := scored{SearchHit: slackui.SearchHit{Incident: inc}, score: 3*matches(words, inc.Title) + matches(words, inc.Description) +
+			matches(words, inc.Impact) + 2*matches(words, inc.RootCause) + matches(words, inc.Hypothesis) + matches(words, inc.Trigger)}
 		if inc.PostmortemID != "" {
 			if d, err := s.store.Draft(ctx, inc.PostmortemID); err == nil {
 				if n := matches(words, d.FinalText); n > 0 {
@@ -58,7 +75,7 @@ func (s *Search) command(ctx context.Context, _ SlashCommand, args string, r Res
 			hits = append(hits, hit)
 		}
 	}
-	query := strings.Join(words, " ")
+	query := strings.TrimSpace(slackui.PlainText(args))
 	if len(hits) == 0 {
 		s.send(ctx, r, slackui.Plain(fmt.Sprintf("No incident among the last %d matches “%s”. Try fewer words, or a service or symptom.", searchScope, slackui.Escape(query))))
 		return nil

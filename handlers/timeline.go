@@ -1,8 +1,12 @@
 package handlers
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -21,10 +25,15 @@ type ActiveLister interface {
 // Timeline shows an incident's timeline and lists active incidents.
 type Timeline struct {
 	incidents *Incidents
-	store     ActiveLister
-	slack     Uploader
-	names     Names
-	location  *time.Location
+	store     interface {
+		ActiveLister
+		RecentLister
+	}
+	slack      Uploader
+	names      Names
+	visibility Visibility
+	catalog    Catalog
+	location   *time.Location
 	replies
 }
 
@@ -48,11 +57,64 @@ func (t *Timeline) show(ctx context.Context, c SlashCommand, _ string, r Respond
 	return nil
 }
 
-func (t *Timeline) list(ctx context.Context, _ SlashCommand, _ string, r Responder) error {
-	active, err := t.store.Active(ctx)
+// list shows the active incidents, or with a date or status filter the
+// recent ones, that the person may see.
+func (t *Timeline) list(ctx context.Context, c SlashCommand, args string, r Responder) error {
+	now := t.incidents.now()
+	f, words, err := incident.ParseFilter(slackui.PlainText(args), t.catalog.Services(), now, t.location)
 	if err != nil {
-		return fmt.Errorf("list active incidents: %w", err)
+		return err
 	}
-	t.send(ctx, r, slackui.Active(active, t.incidents.now()))
+	if len(words) > 0 {
+		return incident.Errorf(incident.EInvalid, "`/incident list` takes filters only; to look for words use `/incident search %s`. %s",
+			slackui.Escape(incident.Truncate(strings.Join(words, " "), 60)), incident.FilterHelp)
+	}
+	var found []incident.Incident
+	if f.Historical() {
+		found, err = t.store.Recent(ctx, searchScope)
+	} else {
+		found, err = t.store.Active(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("list incidents: %w", err)
+	}
+	shown := found[:0]
+	for _, inc := range found {
+		if f.Match(inc) && t.visibility.Visible(ctx, inc, c.UserID) {
+			shown = append(shown, inc)
+		}
+	}
+	if f.Empty() {
+		t.send(ctx, r, slackui.Active(shown, now))
+		return nil
+	}
+	slices.SortFunc(shown, func(a, b incident.Incident) int { return cmp.Compare(b.Number, a.Number) })
+	t.send(ctx, r, slackui.Filtered(slackui.PlainText(args), shown, now))
 	return nil
+}
+
+// MemberChecker tells whether someone is in a channel.
+type MemberChecker interface {
+	IsMember(ctx context.Context, channelID, userID string) (bool, error)
+}
+
+// Visibility decides who sees a private incident outside its channel:
+// only the members of its channel.
+type Visibility struct {
+	slack MemberChecker
+	log   *slog.Logger
+}
+
+// Visible reports whether userID may see inc in a list or search. When
+// Slack cannot say, the answer is no: a private incident must not leak.
+func (v Visibility) Visible(ctx context.Context, inc incident.Incident, userID string) bool {
+	if !inc.Private {
+		return true
+	}
+	ok, err := v.slack.IsMember(ctx, inc.ChannelID, userID)
+	if err != nil {
+		v.log.Warn("check membership of private incident", "incident", inc.ID(), "user", userID, "err", err)
+		return false
+	}
+	return ok
 }

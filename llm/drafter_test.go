@@ -66,8 +66,8 @@ func TestDraftGoodAnswer(t *testing.T) {
 	if dr.Tokens <= 0 || dr.CostUSD <= 0 {
 		t.Errorf("Tokens=%d CostUSD=%v, want the usage counted", dr.Tokens, dr.CostUSD)
 	}
-	if dr.Model != "gpt-test" || dr.PromptVersion != "update/v2" {
-		t.Errorf("stamp = %q %q, want gpt-test update/v2", dr.Model, dr.PromptVersion)
+	if dr.Model != "gpt-test" || dr.PromptVersion != "update/v3" {
+		t.Errorf("stamp = %q %q, want gpt-test update/v3", dr.Model, dr.PromptVersion)
 	}
 	for _, want := range []string{
 		"INC-42 status update", "**Severity:** P1", "A timeout change", "About a third",

@@ -47,6 +47,9 @@ type Facts struct {
 	TimeToAck time.Duration
 	Messages  int
 	People    int
+	// Record is what people recorded about the incident (service, impact,
+	// cause…): a confirmed root cause is a fact, a hypothesis is not.
+	Record incident.Record
 }
 
 // ComputeFacts derives an incident's facts from its header and log at now.
@@ -54,7 +57,7 @@ func ComputeFacts(inc incident.Incident, events []incident.Event, now time.Time)
 	f := Facts{
 		ID: inc.ID(), Title: inc.Title, Severity: inc.Severity, Status: inc.Status,
 		DeclaredAt: inc.DeclaredAt, DeclaredBy: inc.DeclaredBy, ResolvedAt: inc.ResolvedAt,
-		Duration: inc.Duration(now),
+		Duration: inc.Duration(now), Record: inc.Record,
 	}
 	people := map[string]struct{}{}
 	for _, ev := range events {
@@ -145,6 +148,43 @@ func (f Facts) lines(v *voice, cite bool) []string {
 		add("Paged", "%s, not acknowledged yet", v.stamp(f.PagedAt))
 	}
 	add("Conversation", "%d messages from %d people", f.Messages, f.People)
+	return append(out, f.recordLines(v, cite)...)
+}
+
+// recordLines are the fields people set. For the model (prompt) the labels
+// also say how to treat each one; in a published draft they just name it.
+func (f Facts) recordLines(v *voice, prompt bool) []string {
+	r := f.Record
+	var out []string
+	add := func(label, hint, value string) {
+		if value == "" {
+			return
+		}
+		if prompt && hint != "" {
+			label += " (" + hint + ")"
+		}
+		out = append(out, fmt.Sprintf("- %s: %s", label, flatten(v.text(Redact(value)))))
+	}
+	add("Services", "", strings.Join(r.Services, ", "))
+	impact := r.Impact
+	if r.CustomersKnown {
+		impact = strings.TrimSpace(fmt.Sprintf("%s (%d customers affected)", impact, r.Customers))
+	}
+	add("Impact", "recorded by the responders", impact)
+	add("Detected by", "", string(r.DetectedBy))
+	add("Trigger", "recorded by the responders", r.Trigger)
+	if prompt {
+		add("Root cause", "confirmed by the responders: state it as fact", r.RootCause)
+		add("Hypothesis", "NOT confirmed: present it as a hypothesis, never as the cause", r.Hypothesis)
+	} else {
+		add("Root cause (confirmed)", "", r.RootCause)
+		if r.RootCause == "" {
+			add("Hypothesis (unconfirmed)", "", r.Hypothesis)
+		}
+	}
+	if r.AI != "" {
+		add("AI connection", "", fmt.Sprintf("%s (%s)", r.AI, r.AI.Describe()))
+	}
 	return out
 }
 

@@ -11,10 +11,10 @@ import (
 // Prompt versions stamp every draft, so a team can tell which wording of the
 // instructions produced it. Change the version whenever a prompt changes.
 const (
-	PromptUpdate     = "update/v2"
-	PromptPostmortem = "postmortem/v2"
-	PromptCatchup    = "catchup/v2"
-	PromptChunk      = "chunk/v2"
+	PromptUpdate     = "update/v3"
+	PromptPostmortem = "postmortem/v3"
+	PromptCatchup    = "catchup/v3"
+	PromptChunk      = "chunk/v3"
 )
 
 // The data block's delimiters. Timeline text cannot contain them: formatLine
@@ -105,6 +105,7 @@ The user message contains incident data between ` + dataOpen + ` and ` + dataClo
 Facts marked as computed are correct: use their times, durations, severities and names as given and do not invent others. Times are in the time zone the header names; when you write a time, give its zone as the facts do ("14:48 UTC").
 Timeline lines look like "[E12] 14:48 @ali [KEY EVENT]: text". People are named as @name, or by a bare ID when their name is unknown: name them the same way, never as a <@...> mention. [KEY EVENT], [DECISION], [HYPOTHESIS], [ACTION] and [IMPACT] mark what responders flagged as important; "(system)" lines are facts the bot recorded. "[N messages omitted]" means lines were left out for length.
 Cite the lines each statement rests on: in every section, "citations" lists the E numbers as integers (12 for [E12]), and you may also cite inline as [E12]. Citations are shown to the reviewer beside the draft and inline ones are removed before it is published, so write sentences that read well without them. Cite only numbers that appear in the data. Do not state anything the data does not support; say what is unknown instead.
+The facts may include what the responders recorded: services, impact, trigger, a root cause and a hypothesis. A recorded root cause is confirmed: state it as the cause. A hypothesis is not confirmed: call it a hypothesis or the current best guess, and never write it as the cause.
 Write blameless prose: never name a person as the cause of a problem.
 
 Answer with a single JSON object and nothing else (no Markdown fences), shaped like:

@@ -88,10 +88,13 @@ func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry, v 
 	switch kind {
 	case incident.DraftPostmortem:
 		b.summary = fmt.Sprintf("%s (%s) %q lasted %s.", f.ID, peakSeverity(f), Redact(f.Title), incident.FormatDuration(f.Duration))
-		b.sections[secImpact] = or(byMark(secImpact, incident.MarkImpact, 10), "No impact was marked on the timeline.")
+		b.sections[secImpact] = or(joinNonEmpty("", recordedImpact(f.Record), byMark(secImpact, incident.MarkImpact, 10)), "No impact was marked on the timeline.")
 		b.sections[secDetection] = "To be written: how the problem was noticed."
-		b.sections[secRootCause] = or(joinNonEmpty("Hypotheses and decisions recorded:\n",
-			byMark(secRootCause, incident.MarkHypothesis, 10), byMark(secRootCause, incident.MarkDecision, 10)), "To be written.")
+		if d := f.Record.DetectedBy; d != "" {
+			b.sections[secDetection] = fmt.Sprintf("Detected by: %s.", d)
+		}
+		b.sections[secRootCause] = or(joinNonEmpty("", recordedCause(f.Record), joinNonEmpty("Hypotheses and decisions recorded:\n",
+			byMark(secRootCause, incident.MarkHypothesis, 10), byMark(secRootCause, incident.MarkDecision, 10))), "To be written.")
 		for _, t := range []string{secContributing, secWentWell, secWentBadly, secLessons} {
 			b.sections[t] = "To be written."
 		}
@@ -111,13 +114,42 @@ func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry, v 
 	default:
 		what := Redact(f.Title)
 		b.sections[secHappening] = fmt.Sprintf("%s. %s\n%s", what, status(secHappening), byMark(secHappening, incident.MarkKeyEvent, 5))
-		b.sections[secImpact] = or(byMark(secImpact, incident.MarkImpact, 3), fmt.Sprintf("Severity %s; impact not yet described on the timeline.", f.Severity))
+		b.sections[secImpact] = or(joinNonEmpty("", recordedImpact(f.Record), byMark(secImpact, incident.MarkImpact, 3)), fmt.Sprintf("Severity %s; impact not yet described on the timeline.", f.Severity))
 		b.sections[secBeingDone] = orLatest(joinNonEmpty("", byMark(secBeingDone, incident.MarkAction, 3), byMark(secBeingDone, incident.MarkDecision, 3)), secBeingDone, 3)
 	}
 	for t, s := range b.sections {
 		b.sections[t] = strings.TrimSpace(s)
 	}
 	return b
+}
+
+// recordedImpact is the impact the responders recorded, as a sentence.
+func recordedImpact(r incident.Record) string {
+	switch {
+	case r.Impact != "" && r.CustomersKnown:
+		return fmt.Sprintf("%s (%d customers affected).", strings.TrimRight(Redact(r.Impact), "."), r.Customers)
+	case r.Impact != "":
+		return strings.TrimRight(Redact(r.Impact), ".") + "."
+	case r.CustomersKnown:
+		return fmt.Sprintf("%d customers affected.", r.Customers)
+	}
+	return ""
+}
+
+// recordedCause states a confirmed root cause as fact and a hypothesis as
+// a hypothesis, with the trigger.
+func recordedCause(r incident.Record) string {
+	var parts []string
+	switch {
+	case r.RootCause != "":
+		parts = append(parts, "Root cause: "+strings.TrimRight(Redact(r.RootCause), ".")+".")
+	case r.Hypothesis != "":
+		parts = append(parts, "Hypothesis (not yet confirmed): "+strings.TrimRight(Redact(r.Hypothesis), ".")+".")
+	}
+	if r.Trigger != "" {
+		parts = append(parts, "Trigger: "+strings.TrimRight(Redact(r.Trigger), ".")+".")
+	}
+	return strings.Join(parts, " ")
 }
 
 // rolesText lists who holds which role, citing the role changes.

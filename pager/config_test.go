@@ -125,7 +125,7 @@ func TestPages(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := mustEnv(t, tt.edit)
-			if got := e.client.Pages(tt.sev); got != tt.want {
+			if got := e.client.Pages(tt.sev, ""); got != tt.want {
 				t.Errorf("Pages(%s) = %v, want %v", tt.sev, got, tt.want)
 			}
 		})

@@ -30,6 +30,12 @@ type Client struct {
 	mu        sync.Mutex
 	oncalls   map[string]cachedOnCall
 	directory cachedDirectory
+
+	// services maps service names to routing keys: the environment's
+	// PAGERDUTY_SERVICES merged with the config file's catalog, replaced
+	// whole when the file reloads.
+	servicesMu sync.RWMutex
+	services   map[string]string
 }
 
 // New builds a Client from cfg, applying defaults to zero fields. A nil
@@ -51,11 +57,12 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 		eventOpts = append(eventOpts, pagerduty.WithV2EventsAPIEndpoint(strings.TrimRight(cfg.EventsURL, "/")))
 	}
 	c := &Client{
-		cfg:     cfg,
-		policy:  cfg.policy(),
-		log:     logger.With("component", "pager"),
-		events:  pagerduty.NewClient("", eventOpts...),
-		oncalls: map[string]cachedOnCall{},
+		cfg:      cfg,
+		policy:   cfg.policy(),
+		log:      logger.With("component", "pager"),
+		events:   pagerduty.NewClient("", eventOpts...),
+		oncalls:  map[string]cachedOnCall{},
+		services: maps.Clone(cfg.Services),
 	}
 	c.events.HTTPClient = hc
 	if cfg.APIToken != "" {
@@ -72,15 +79,34 @@ func New(cfg Config, logger *slog.Logger) (*Client, error) {
 	return c, nil
 }
 
-// Pages reports whether declaring at sev pages the default service: sev is
-// one of the page severities and a default routing key is configured.
-func (c *Client) Pages(sev incident.Severity) bool {
-	return c.cfg.RoutingKey != "" && slices.Contains(c.cfg.PageSeverities, sev)
+// Pages reports whether declaring at sev pages service ("" = the default):
+// sev is one of the page severities and the service has a routing key.
+func (c *Client) Pages(sev incident.Severity, service string) bool {
+	if _, err := c.routingKey(normalService(service)); err != nil {
+		return false
+	}
+	return slices.Contains(c.cfg.PageSeverities, sev)
 }
 
 // Services lists the configured service names, sorted.
 func (c *Client) Services() []string {
-	return slices.Sorted(maps.Keys(c.cfg.Services))
+	c.servicesMu.RLock()
+	defer c.servicesMu.RUnlock()
+	return slices.Sorted(maps.Keys(c.services))
+}
+
+// SetServices replaces the service routing keys (names lowercase), for a
+// reloaded config file. Empty keys are dropped.
+func (c *Client) SetServices(keys map[string]string) {
+	m := make(map[string]string, len(keys))
+	for name, key := range keys {
+		if name, key = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(key); name != "" && key != "" {
+			m[name] = key
+		}
+	}
+	c.servicesMu.Lock()
+	c.services = m
+	c.servicesMu.Unlock()
 }
 
 // AutoDeclares reports whether an incident triggered in PagerDuty for
@@ -110,10 +136,14 @@ func (c *Client) routingKey(service string) (string, error) {
 		}
 		return c.cfg.RoutingKey, nil
 	}
-	if key, ok := c.cfg.Services[service]; ok {
+	c.servicesMu.RLock()
+	key, ok := c.services[service]
+	n := len(c.services)
+	c.servicesMu.RUnlock()
+	if ok {
 		return key, nil
 	}
-	if len(c.cfg.Services) == 0 {
+	if n == 0 {
 		return "", incident.Errorf(incident.EInvalid,
 			"There is no PagerDuty service called %q: no services are configured (%s). Run /incident page without a service to page the default one.",
 			service, EnvServices)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -160,4 +161,15 @@ func UpdateReminder(inc incident.Incident, since, cadence string) Message {
 	text := fmt.Sprintf(":alarm_clock: No status update for %s — %s incidents get one every %s. Stakeholders are waiting.",
 		since, inc.Severity, cadence)
 	return Message{Text: text, Blocks: []slack.Block{section(text), slack.NewActionBlock("", btn)}}
+}
+
+// PostmortemReminder nudges a resolved incident whose postmortem is past
+// due, naming its owner when one is set.
+func PostmortemReminder(inc incident.Incident, now time.Time) Message {
+	who := ""
+	if inc.PostmortemOwner != "" {
+		who = " " + Mention(inc.PostmortemOwner) + ", it's yours."
+	}
+	return Text(fmt.Sprintf(":memo: %s was resolved %s ago and its postmortem is still %s.%s `/incident postmortem` drafts it from the timeline.",
+		inc.ID(), incident.FormatDuration(now.Sub(inc.ResolvedAt)), inc.PostmortemState(), who))
 }

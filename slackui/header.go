@@ -23,7 +23,7 @@ var StatusEmoji = map[incident.Status]string{
 
 // Header renders the pinned header of an incident channel. People are
 // mentioned: this is their incident's own channel.
-func Header(inc incident.Incident) Message {
+func Header(inc incident.Incident, info HeaderInfo) Message {
 	title := incident.Truncate(fmt.Sprintf("%s: %s", inc.ID(), inc.Title), maxHeaderText)
 	fields := []*slack.TextBlockObject{
 		mrkdwn(fmt.Sprintf("*Severity*\n%s %s", SeverityEmoji[inc.Severity], inc.Severity)),
@@ -48,6 +48,7 @@ func Header(inc incident.Incident) Message {
 	if inc.Description != "" {
 		blocks = append(blocks, section(incident.Truncate(Escape(inc.Description), MaxSectionText)))
 	}
+	blocks = append(blocks, recordBlocks(inc, info)...)
 	if inc.ExternalURL != "" {
 		blocks = append(blocks, contextBlock(fmt.Sprintf(":pager: <%s|Paging-system incident %s>", inc.ExternalURL, Escape(inc.ExternalID))))
 	}
@@ -59,6 +60,7 @@ func Header(inc incident.Incident) Message {
 		}
 		blocks = append(blocks, section(incident.Truncate(b.String(), MaxSectionText)))
 	}
+	blocks = append(blocks, headerActions(inc)...)
 	blocks = append(blocks, contextBlock("Everything said here is recorded on the timeline. React with :pushpin: to mark a key event. `/incident help` for commands."))
 	return Message{Text: incident.Truncate(fmt.Sprintf("%s %s [%s, %s]", inc.ID(), inc.Title, inc.Severity, inc.Status), maxFallback), Blocks: blocks}
 }
@@ -80,6 +82,16 @@ func AnnounceDeclared(inc incident.Incident, declaredBy string) Message {
 	}
 	return Text(fmt.Sprintf("%s *%s declared* (%s): %s\nJoin <#%s>%s",
 		SeverityEmoji[inc.Severity], inc.ID(), inc.Severity, Escape(inc.Title), inc.ChannelID, by))
+}
+
+// AnnouncePrivate is the one line a private incident gets outside its
+// channel: the number and the lead, so people know whom to ask.
+func AnnouncePrivate(inc incident.Incident, lead string) Message {
+	who := "no lead yet"
+	if lead != "" {
+		who = "lead: " + Escape(lead)
+	}
+	return Text(fmt.Sprintf(":lock: *%s* (private incident) declared · %s", inc.ID(), who))
 }
 
 // AnnounceReopened is the announcement of a reopened incident.

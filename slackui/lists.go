@@ -39,10 +39,54 @@ func Active(active []incident.Incident, now time.Time) Message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%d active incident(s)*\n", len(active))
 	for _, inc := range active {
-		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · for %s · <#%s>\n", SeverityEmoji[inc.Severity], inc.ID(),
-			Escape(inc.Title), inc.Severity, inc.Status, incident.FormatDuration(inc.Duration(now)), inc.ChannelID)
+		fmt.Fprintf(&b, "%s *%s* %s — %s · %s%s · for %s · <#%s>\n", SeverityEmoji[inc.Severity], inc.ID(),
+			Escape(inc.Title), inc.Severity, inc.Status, listTags(inc), incident.FormatDuration(inc.Duration(now)), inc.ChannelID)
 	}
 	return Text(strings.TrimRight(b.String(), "\n"))
+}
+
+// maxListed is how many incidents a filtered list shows.
+const maxListed = 20
+
+// Filtered lists the incidents a filtered /incident list found, in the
+// order given; query is the filters as typed, in plain text.
+func Filtered(query string, found []incident.Incident, now time.Time) Message {
+	if len(found) == 0 {
+		return Plain(fmt.Sprintf("No incident matches `%s`. %s", Escape(query), incident.FilterHelp))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d incident(s) matching* `%s`\n", len(found), Escape(query))
+	for _, inc := range found[:min(len(found), maxListed)] {
+		when := "for " + incident.FormatDuration(inc.Duration(now))
+		if !inc.Active() {
+			when = fmt.Sprintf("%s, lasted %s", Date(inc.DeclaredAt), incident.FormatDuration(inc.Duration(now)))
+		}
+		fmt.Fprintf(&b, "%s *%s* %s — %s · %s%s · %s · <#%s>\n", SeverityEmoji[inc.Severity], inc.ID(),
+			Escape(inc.Title), inc.Severity, inc.Status, listTags(inc), when, inc.ChannelID)
+	}
+	if len(found) > maxListed {
+		fmt.Fprintf(&b, "…and %d older; add a filter to narrow it down.", len(found)-maxListed)
+	}
+	return Text(strings.TrimRight(b.String(), "\n"))
+}
+
+// listTags shows an incident's services, AI connection and privacy in a
+// list line.
+func listTags(inc incident.Incident) string {
+	var tags []string
+	if len(inc.Services) > 0 {
+		tags = append(tags, Escape(strings.Join(inc.Services, ", ")))
+	}
+	if inc.AI != "" && inc.AI != incident.AINone && inc.AI != incident.AIUnknown {
+		tags = append(tags, "AI: "+string(inc.AI))
+	}
+	if inc.Private {
+		tags = append(tags, ":lock: private")
+	}
+	if len(tags) == 0 {
+		return ""
+	}
+	return " · " + strings.Join(tags, " · ")
 }
 
 // SearchHit is a past incident that matched a search.
@@ -58,8 +102,8 @@ func SearchResults(query string, hits []SearchHit, more int) Message {
 	fmt.Fprintf(&b, "*Past incidents matching “%s”*\n", Escape(query))
 	for _, hit := range hits {
 		inc := hit.Incident
-		fmt.Fprintf(&b, "%s *%s* %s — %s · %s · %s · <#%s>", SeverityEmoji[inc.Severity], inc.ID(), Escape(inc.Title),
-			inc.Severity, inc.Status, Date(inc.DeclaredAt), inc.ChannelID)
+		fmt.Fprintf(&b, "%s *%s* %s — %s · %s%s · %s · <#%s>", SeverityEmoji[inc.Severity], inc.ID(), Escape(inc.Title),
+			inc.Severity, inc.Status, listTags(inc), Date(inc.DeclaredAt), inc.ChannelID)
 		if inc.PostmortemID != "" {
 			b.WriteString(" · :page_facing_up: postmortem")
 			if hit.Postmortem {

@@ -165,17 +165,19 @@ func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 			t.Errorf("the manifest's usage hint names %q, which is not a subcommand", name[0])
 		}
 	}
-	wantActions := []string{"action_done", "draft_approve", "draft_edit", "draft_reject", "draft_update", "runbook_share"}
+	wantActions := []string{"action_done", "draft_approve", "draft_edit", "draft_reject", "draft_update", "incident_edit_details",
+		"mark_set_hypothesis", "mark_set_root_cause", "runbook_share"}
 	if got := routes.ActionIDs(); strings.Join(got, ",") != strings.Join(wantActions, ",") {
 		t.Errorf("action_ids = %v, want %v", got, wantActions)
 	}
-	need := []string{"commands", "channels:manage", "channels:history", "chat:write", "chat:write.public", "pins:write", "reactions:read", "files:write", "users:read"}
+	need := []string{"commands", "channels:manage", "channels:history", "chat:write", "chat:write.public", "pins:write", "reactions:read", "files:write", "users:read",
+		"groups:write", "groups:history", "groups:read", "usergroups:read"}
 	for _, s := range need {
 		if !contains(m.OAuth.Scopes.Bot, s) {
 			t.Errorf("scope %s missing", s)
 		}
 	}
-	for _, e := range []string{"message.channels", "reaction_added", "reaction_removed"} {
+	for _, e := range []string{"message.channels", "message.groups", "reaction_added", "reaction_removed"} {
 		if !contains(m.Settings.Events.Bot, e) {
 			t.Errorf("event %s missing", e)
 		}

@@ -3,6 +3,7 @@ package slackemu
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -161,6 +162,24 @@ func stateValue(el map[string]any, value string) map[string]any {
 		}
 		return map[string]any{"type": typ, "selected_option": map[string]any{
 			"text": map[string]any{"type": "plain_text", "text": value}, "value": value}}
+	case "multi_static_select", "checkboxes":
+		// Several values arrive joined by commas; each becomes the option
+		// the element offers, as Slack sends it.
+		opts, _ := el["options"].([]any)
+		picked := []any{}
+		for _, v := range strings.Split(value, ",") {
+			if v = strings.TrimSpace(v); v == "" {
+				continue
+			}
+			option := map[string]any{"text": map[string]any{"type": "plain_text", "text": v}, "value": v}
+			for _, o := range opts {
+				if om, _ := o.(map[string]any); om["value"] == v {
+					option = om
+				}
+			}
+			picked = append(picked, option)
+		}
+		return map[string]any{"type": typ, "selected_options": picked}
 	case "users_select":
 		return map[string]any{"type": typ, "selected_user": value}
 	case "channels_select", "conversations_select":
