@@ -47,12 +47,18 @@ func isSlackError(err error, code string) bool {
 
 // CreateChannel creates a public channel.
 func (a *API) CreateChannel(ctx context.Context, name string) (string, error) {
-	ch, err := a.c.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name})
+	return a.create(ctx, name, false)
+}
+
+// create makes a channel, never retried blindly: a create that seemed to
+// fail may have made it, and the retry would then take a new name.
+func (a *API) create(ctx context.Context, name string, private bool) (string, error) {
+	ch, err := a.c.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: private})
 	if isSlackError(err, "name_taken") {
 		return "", fmt.Errorf("slack conversations.create %s: %w", name, handlers.ErrNameTaken)
 	}
 	if err != nil {
-		return "", slackErr("conversations.create", err)
+		return "", scopeErr("conversations.create", err)
 	}
 	return ch.ID, nil
 }

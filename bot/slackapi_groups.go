@@ -8,7 +8,6 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 )
 
@@ -23,14 +22,7 @@ const membersPage = 200
 // the name is taken. Like CreateChannel it is never retried blindly: a
 // create that looked failed may have taken effect.
 func (a *API) CreatePrivateChannel(ctx context.Context, name string) (string, error) {
-	ch, err := a.c.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: true})
-	if isSlackError(err, "name_taken") {
-		return "", fmt.Errorf("slack conversations.create %s (private): %w", name, handlers.ErrNameTaken)
-	}
-	if err != nil {
-		return "", scopeErr("conversations.create", err)
-	}
-	return ch.ID, nil
+	return a.create(ctx, name, true)
 }
 
 // IsMember reports whether userID is in channelID (conversations.members,
