@@ -25,7 +25,11 @@ var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 // services decodes the catalog: a list of services whose names and aliases
 // are unique across the whole list.
 func (d *decoder) services(n *yaml.Node) {
-	taken := map[string]string{} // name or alias -> what holds it, for messages
+	type holder struct {
+		service string
+		line    int
+	}
+	taken := map[string]holder{} // name or alias -> the service that has it
 	d.list(n, "services", "- name: checkout", func(item *yaml.Node) {
 		if r := d.resolve(item); r.Kind == yaml.ScalarNode && !isNull(r) {
 			d.errorf(r, "services: write each service as a mapping, like \"- name: %s\", not \"- %s\"", r.Value, r.Value)
@@ -36,11 +40,12 @@ func (d *decoder) services(n *yaml.Node) {
 			return
 		}
 		claim := func(name string, at *yaml.Node, key string) {
-			if holder, dup := taken[name]; dup {
-				d.errorf(at, "%s: %q is already %s; each name and alias must point at one service", key, name, holder)
+			if h, dup := taken[name]; dup {
+				d.errorf(at, "%s: %q is already used by the service %q (line %d); each name and alias must point at one service",
+					key, name, h.service, h.line)
 				return
 			}
-			taken[name] = fmt.Sprintf("used by the service %q (line %d)", s.Name, at.Line)
+			taken[name] = holder{s.Name, at.Line}
 		}
 		claim(s.Name, s.nameAt, "name")
 		for i, a := range s.Aliases {

@@ -83,7 +83,7 @@ func readFile(path string) ([]byte, error) {
 // name in problems. An invalid file's error is Problems. An empty file is
 // a valid, empty config.
 func Parse(name string, data []byte) (cfg *Config, err error) {
-	d := &decoder{file: name, cfg: &Config{Path: name}}
+	d := &decoder{file: name, cfg: &Config{Path: name}, lines: bytes.Count(data, []byte("\n")) + 1}
 	defer func() {
 		switch r := recover(); r {
 		case nil:

@@ -15,6 +15,7 @@ import (
 // seen (the library's struct decoder would drop the first silently).
 type decoder struct {
 	file     string
+	lines    int // in the file, so no problem points past its end
 	cfg      *Config
 	problems Problems
 	visits   int
@@ -49,14 +50,15 @@ func keys(fields []field) []string {
 	return out
 }
 
-// errorf records a problem at n. Positions are clamped to 1 so a problem
+// errorf records a problem at n. Positions are clamped into the file (the
+// library places an empty value at the end on the line after) so a problem
 // always names a spot an editor can open.
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	if len(d.problems) == maxProblems {
 		panic(errTooMany)
 	}
-	d.problems = append(d.problems, Problem{File: d.file, Line: max(n.Line, 1), Column: max(n.Column, 1),
-		Message: fmt.Sprintf(format, args...)})
+	d.problems = append(d.problems, Problem{File: d.file, Line: min(max(n.Line, 1), d.lines),
+		Column: max(n.Column, 1), Message: fmt.Sprintf(format, args...)})
 }
 
 // resolve follows an alias to the node it names and counts the visit.

@@ -39,23 +39,12 @@ func (l *Live) Store(c *Config) { l.p.Store(c) }
 // renaming a new file over the old one. Reading a small file every few
 // seconds costs nothing and needs no dependency.
 func Watch(ctx context.Context, path string, interval time.Duration, reload <-chan struct{}, apply func(*Config), reject func(error)) {
+	w := newWatcher(path, apply, reject)
 	var tick <-chan time.Time
 	if interval > 0 {
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		tick = t.C
-	}
-	watch(ctx, path, tick, reload, apply, reject)
-}
-
-// watch is Watch with the poll ticks given, so tests decide when a poll
-// happens.
-func watch(ctx context.Context, path string, tick <-chan time.Time, reload <-chan struct{}, apply func(*Config), reject func(error)) {
-	w := watcher{path: path, apply: apply, reject: reject}
-	if data, err := readFile(path); err == nil {
-		w.sum = sha256.Sum256(data)
-	} else {
-		w.readErr = err.Error()
 	}
 	for {
 		select {
@@ -77,6 +66,17 @@ type watcher struct {
 	reject  func(error)
 	sum     [sha256.Size]byte // of the content last read
 	readErr string            // the last read's error, "" when it read
+}
+
+// newWatcher takes the file's content now as already applied.
+func newWatcher(path string, apply func(*Config), reject func(error)) *watcher {
+	w := &watcher{path: path, apply: apply, reject: reject}
+	if data, err := readFile(path); err == nil {
+		w.sum = sha256.Sum256(data)
+	} else {
+		w.readErr = err.Error()
+	}
+	return w
 }
 
 // check reads the file and passes it on when it changed, or always when
