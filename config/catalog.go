@@ -11,7 +11,8 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// serviceKeys are the keys a service takes, for the hint when one is
+// serviceKeys are the keys a service takes (as in service; the "far service
+// key" test compares the two), for the hint when one is
 // written at the top level by mistake.
 var serviceKeys = []string{"name", "aliases", "owners", "pagerduty", "dashboards", "runbooks", "status_component"}
 
@@ -80,7 +81,7 @@ func (d *decoder) service(n *yaml.Node) (s decodedService, ok bool) {
 			}
 		}},
 		{"aliases", func(v *yaml.Node) {
-			names, nodes := d.strings(v, "aliases", "[shop, store]")
+			names, nodes := d.texts(v, "aliases", "[shop, store]")
 			for i, a := range names {
 				if !incident.ValidServiceName(a) {
 					d.errorf(nodes[i], "aliases: %s", badServiceName(a))
@@ -90,7 +91,7 @@ func (d *decoder) service(n *yaml.Node) (s decodedService, ok bool) {
 			}
 		}},
 		{"owners", func(v *yaml.Node) {
-			ids, nodes := d.strings(v, "owners", "[U0123ABCD, S0456EFGH]")
+			ids, nodes := d.texts(v, "owners", "[U0123ABCD, S0456EFGH]")
 			seen := map[string]bool{}
 			for i, id := range ids {
 				switch {
@@ -118,7 +119,7 @@ func (d *decoder) service(n *yaml.Node) (s decodedService, ok bool) {
 			})
 		}},
 		{"runbooks", func(v *yaml.Node) {
-			s.Runbooks, _ = d.strings(v, "runbooks", "[checkout, payments 500]")
+			s.Runbooks, _ = d.texts(v, "runbooks", "[checkout, payments 500]")
 		}},
 		{"status_component", func(v *yaml.Node) {
 			s.StatusComponent = d.text(v, "status_component", "write the status page component's name, or remove the line")

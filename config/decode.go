@@ -195,9 +195,9 @@ func (d *decoder) list(n *yaml.Node, key, example string, fn func(item *yaml.Nod
 	}
 }
 
-// strings decodes a list of non-empty single values, with the node of each
+// texts decodes a list of non-empty single values, with the node of each
 // so callers can point at the bad one.
-func (d *decoder) strings(n *yaml.Node, key, example string) ([]string, []*yaml.Node) {
+func (d *decoder) texts(n *yaml.Node, key, example string) ([]string, []*yaml.Node) {
 	var vals []string
 	var nodes []*yaml.Node
 	d.list(n, key, example, func(item *yaml.Node) {
