@@ -35,6 +35,7 @@ func plan(quick, bleve bool) []*step {
 		goTest("slackemu", "./internal/slackemu/", ".", q("5000x", "100x"), 1, false),
 		goTest("runbooks-load", "./runbooks/", "Load", q("20x", "2x"), 1, false),
 		goTest("runbooks-search", "./runbooks/", "Search", q("20000x", "500x"), 1, false),
+		goTest("config", "./config/", "Check200Services", q("200x", "5x"), count, false),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -213,6 +214,16 @@ func figures(steps []*step) []row {
 	add("Slack emulator: `chat.postMessage` through slack-go", "", func() (string, *bool, error) {
 		return perOp(b("slackemu"), "BenchmarkWebAPIPostMessage")
 	}, "slackemu")
+
+	group = "Config file"
+	add("config check, 200-service file (parse, validate, unset `env:` references; the process start not included)", "",
+		func() (string, *bool, error) {
+			s, met, err := perOp(b("config"), "BenchmarkCheck200Services")
+			if mb, err2 := b("config").get("BenchmarkCheck200Services", "MB/s"); err == nil && err2 == nil {
+				s += fmt.Sprintf("; %.1f MB/s", mb.median)
+			}
+			return s, met, err
+		}, "config")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {

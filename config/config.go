@@ -1,0 +1,154 @@
+// Package config reads the optional YAML config file (INCIDENTBOT_CONFIG):
+// the service catalog and the team's policies that environment variables
+// cannot hold. It validates everything up front and reports every problem
+// with the file, line and column to fix, so a typo never silently does
+// nothing; Watch reloads the file while the bot runs.
+//
+// The file's shape is a public contract, described in docs/config.md.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// Config is a valid config file, decoded.
+type Config struct {
+	Path    string
+	Catalog incident.Catalog
+	// PagerDuty maps a service name to its routing key, for the services
+	// that set one.
+	PagerDuty map[string]Secret
+	// Severities are the descriptions shown in the declare modal.
+	Severities map[incident.Severity]string
+	// Cadence is how often a status update is due, for the severities the
+	// file lists (0: no reminders); nil when the file has no cadences.
+	Cadence map[incident.Severity]time.Duration
+	// Marks maps reaction names to marks; nil when the file has no marks.
+	Marks map[string]incident.Mark
+
+	// secretAt is where each service's pagerduty value is, for Unset.
+	secretAt map[string]Problem
+}
+
+// Secret is a value the file either holds or names: a literal Value, or
+// the environment variable Env (written env:NAME), so secrets need never be
+// committed with the file.
+type Secret struct {
+	Value, Env string
+}
+
+// Resolve is the secret's value; ok is false when it names an environment
+// variable that is empty in getenv.
+func (s Secret) Resolve(getenv func(string) string) (string, bool) {
+	if s.Env != "" {
+		v := getenv(s.Env)
+		return v, v != ""
+	}
+	return s.Value, s.Value != ""
+}
+
+// Load reads and parses the file at path.
+func Load(path string) (*Config, error) {
+	data, err := readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// readFile reads the config file, its error wrapped with the path.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// The path error would name the path twice.
+		if pe, ok := errors.AsType[*fs.PathError](err); ok {
+			err = pe.Err
+		}
+		return nil, fmt.Errorf("read config file %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// Parse decodes and validates a config file's content; name is the file's
+// name in problems. An invalid file's error is Problems. An empty file is
+// a valid, empty config.
+func Parse(name string, data []byte) (cfg *Config, err error) {
+	d := &decoder{file: name, cfg: &Config{Path: name}, lines: bytes.Count(data, []byte("\n")) + 1}
+	defer func() {
+		switch r := recover(); r {
+		case nil:
+		case errTooBig:
+			cfg, err = nil, Problems{{File: name, Line: 1, Column: 1, Message: "the file expands to more than a million " +
+				"values through aliases (*name); write the values out instead of repeating aliases"}}
+		case errTooMany:
+			sortProblems(d.problems)
+			last := d.problems[len(d.problems)-1]
+			last.Message = fmt.Sprintf("the check stops after %d problems; fix these and run it again", maxProblems)
+			cfg, err = nil, append(d.problems, last)
+		default:
+			panic(r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return d.cfg, nil
+		}
+		return nil, Problems{syntaxProblem(name, data, err)}
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == nil:
+		d.errorf(&next, "a second YAML document starts here; keep one document, without --- lines between its keys")
+	case !errors.Is(err, io.EOF):
+		return nil, Problems{syntaxProblem(name, data, err)}
+	}
+	if len(doc.Content) > 0 {
+		d.top(doc.Content[0])
+	}
+	if len(d.problems) > 0 {
+		sortProblems(d.problems)
+		return nil, d.problems
+	}
+	return d.cfg, nil
+}
+
+// top decodes the file's top level. A new top-level key is a line here and
+// the method that decodes its value.
+func (d *decoder) top(n *yaml.Node) {
+	d.mapping(n, topWhat, "services: followed by a list of services", []field{
+		{"services", d.services},
+		{"severities", d.severities},
+		{"cadences", d.cadences},
+		{"marks", d.marks},
+	})
+}
+
+// Unset reports the env: references whose variable is empty in getenv, at
+// the line that names them. They are not errors: a file is often checked
+// where its secrets are not set, such as CI.
+func (c *Config) Unset(getenv func(string) string) Problems {
+	var ps Problems
+	for _, s := range c.Catalog {
+		sec, ok := c.PagerDuty[s.Name]
+		if _, set := sec.Resolve(getenv); !ok || set || sec.Env == "" {
+			continue
+		}
+		p := c.secretAt[s.Name]
+		p.Message = fmt.Sprintf("pagerduty: %s is not set here, so %s cannot be paged through its own key; "+
+			"set %s where the bot runs", sec.Env, s.Name, sec.Env)
+		ps = append(ps, p)
+	}
+	return ps
+}
