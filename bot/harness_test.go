@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
@@ -40,6 +41,8 @@ type config struct {
 	Pager    *pager.Client
 	Runbooks *runbooks.Library
 	Clock    handlers.Clock
+	Catalog  *configfile.Live
+	Getenv   func(string) string // for the config file's env: references
 }
 
 // assemble signs in to the emulator and wires the bot as cmd/incidentbot
@@ -52,6 +55,12 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	hc := c.Handlers
 	hc.BotUserID, hc.BotID = session.UserID, session.BotID
 	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
+	if c.Catalog != nil {
+		deps.Catalog = c.Catalog
+		if c.Pager != nil {
+			c.Pager.SetServices(c.Catalog.Current().PagerDutyKeys(c.Getenv))
+		}
+	}
 	if c.Runbooks != nil {
 		deps.Runbooks = c.Runbooks
 	}

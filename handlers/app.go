@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -41,8 +42,8 @@ type Config struct {
 	// nil defers to the config file, then the defaults.
 	Marks map[string]incident.Mark
 	// UpdateCadence is how often an approved status update is due, per
-	// severity; a missing or zero entry means no reminders. nil defers to
-	// the config file, then the defaults.
+	// severity (INCIDENT_UPDATE_CADENCE); a zero entry means no reminders.
+	// Its entries override the config file's, which override the defaults.
 	UpdateCadence map[incident.Severity]time.Duration
 	// PostmortemDue is how long after resolution a postmortem may stay
 	// unapproved before the channel is reminded.
@@ -129,14 +130,13 @@ func New(cfg Config, d Deps) *App {
 		}
 		return defaultMarks
 	}
+	// Cadences merge entry by entry: defaults, then the file's, then the
+	// environment's.
 	cadence := func() map[incident.Severity]time.Duration {
-		if cfg.UpdateCadence != nil {
-			return cfg.UpdateCadence
-		}
-		if c := d.Catalog.Cadence(); c != nil {
-			return c
-		}
-		return defaultCadence
+		out := maps.Clone(defaultCadence)
+		maps.Copy(out, d.Catalog.Cadence())
+		maps.Copy(out, cfg.UpdateCadence)
+		return out
 	}
 	if cfg.PostmortemDue == 0 {
 		cfg.PostmortemDue = 48 * time.Hour
@@ -191,7 +191,7 @@ func New(cfg Config, d Deps) *App {
 		&Lifecycle{incidents: incidents, slack: d.Slack, headers: headers, listeners: changed, log: log},
 		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, visibility: visibility,
 			catalog: d.Catalog, location: cfg.Location, replies: rep},
-		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, headers: headers, evidence: evidence,
+		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, headers: headers, cadence: cadence, evidence: evidence,
 			names: names, location: cfg.Location, replies: rep, log: log},
 		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, headers: headers, listeners: changed,
 			evidence: evidence, announcer: announcer, botUserID: cfg.BotUserID, log: log},

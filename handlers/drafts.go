@@ -68,6 +68,7 @@ type Drafts struct {
 	store     DraftStore
 	slack     Poster
 	headers   Headers
+	cadence   func() map[incident.Severity]time.Duration
 	evidence  Evidence
 	names     Names
 	location  *time.Location
@@ -154,7 +155,7 @@ func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident
 	ctx, cancel := context.WithTimeout(ctx, draftTimeout)
 	defer cancel()
 	req := incident.DraftRequest{Kind: kind, Incident: inc, Events: events, SpentUSD: spent, Now: d.incidents.now(),
-		Names: d.names.Map(ctx, people(inc, events)), Location: d.location}
+		Names: d.names.Map(ctx, people(inc, events)), Location: d.location, Cadence: d.cadence()}
 	draft, err := d.drafter.Draft(ctx, req)
 	if err != nil {
 		return incident.Draft{}, nil, fmt.Errorf("draft %s for %s: %w", kind, inc.ID(), err)

@@ -76,6 +76,9 @@ type DraftRequest struct {
 	// Location is the zone every time in a draft is shown in, with its
 	// abbreviation (INCIDENT_TIMEZONE); nil means UTC.
 	Location *time.Location
+	// Cadence is the update cadence in force (the config file reloads);
+	// nil means the drafter's own.
+	Cadence map[Severity]time.Duration
 }
 
 // Evidence is the timeline entries (E<Seq>) one section of a draft rests on.

@@ -113,7 +113,7 @@ func (d *Drafter) render(req incident.DraftRequest, v *voice, f Facts, entries [
 		w.WriteByte('\n')
 	}
 	if req.Kind == incident.DraftUpdate {
-		fmt.Fprintf(&w, "\n**Next update:** %s\n", d.nextUpdate(f, d.nowFor(req), v))
+		fmt.Fprintf(&w, "\n**Next update:** %s\n", d.nextUpdate(f, req, v))
 	}
 	return v.publish(w.String())
 }
@@ -242,11 +242,16 @@ func ownerName(o string, v *voice) string {
 
 // nextUpdate says when the next status update is due by the severity's
 // cadence.
-func (d *Drafter) nextUpdate(f Facts, now time.Time, v *voice) string {
+func (d *Drafter) nextUpdate(f Facts, req incident.DraftRequest, v *voice) string {
 	if f.Status == incident.Resolved {
 		return "none: the incident is resolved"
 	}
-	every := d.cfg.Cadence[f.Severity]
+	now := d.nowFor(req)
+	cadence := req.Cadence
+	if cadence == nil {
+		cadence = d.cfg.Cadence
+	}
+	every := cadence[f.Severity]
 	if every <= 0 {
 		return fmt.Sprintf("none scheduled (%s has no update cadence)", f.Severity)
 	}

@@ -95,15 +95,17 @@ func (c *Client) Services() []string {
 	return slices.Sorted(maps.Keys(c.services))
 }
 
-// SetServices replaces the service routing keys (names lowercase), for a
-// reloaded config file. Empty keys are dropped.
-func (c *Client) SetServices(keys map[string]string) {
-	m := make(map[string]string, len(keys))
-	for name, key := range keys {
+// SetServices sets the config file's service routing keys, replacing the
+// file's previous ones when it reloads. PAGERDUTY_SERVICES entries win over
+// the file's. Empty keys are dropped.
+func (c *Client) SetServices(fileKeys map[string]string) {
+	m := make(map[string]string, len(fileKeys)+len(c.cfg.Services))
+	for name, key := range fileKeys {
 		if name, key = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(key); name != "" && key != "" {
 			m[name] = key
 		}
 	}
+	maps.Copy(m, c.cfg.Services)
 	c.servicesMu.Lock()
 	c.services = m
 	c.servicesMu.Unlock()

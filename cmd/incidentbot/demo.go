@@ -56,7 +56,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("starter runbooks: %w", err)
 	}
-	b, err := assemble(ctx, parts{
+	b, _, err := assemble(ctx, parts{
 		creds:    bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()},
 		handlers: handlers.Config{AnnounceChannel: announceChannel},
 		bot:      bot.Config{ReminderSpec: "-"},

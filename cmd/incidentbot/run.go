@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math"
 	"os"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
+	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/llm"
@@ -29,6 +31,7 @@ type config struct {
 	announce                   string
 	httpAddr                   string
 	runbooksDir                string
+	configPath                 string
 	connections                int
 	handlers                   handlers.Config
 	llm                        llm.Config
@@ -45,8 +48,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 		announce:    getenv("INCIDENT_ANNOUNCE_CHANNEL"),
 		httpAddr:    or(getenv("HTTP_ADDR"), ":8080"),
 		runbooksDir: getenv("RUNBOOKS_DIR"),
+		configPath:  strings.TrimSpace(getenv("INCIDENTBOT_CONFIG")),
 	}
-	c.handlers = handlers.Config{AnnounceChannel: c.announce}
+	c.handlers = handlers.Config{AnnounceChannel: c.announce,
+		PrivateAnnounceChannel: strings.TrimSpace(getenv("INCIDENT_PRIVATE_ANNOUNCE_CHANNEL"))}
 	if s := getenv("INCIDENT_TIMEZONE"); s != "" {
 		loc, err := time.LoadLocation(strings.TrimSpace(s))
 		if err != nil {
@@ -82,8 +87,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.handlers.PostmortemDue = d
 	}
+	// Drafts are told the cadence in force with each request; this is the
+	// fallback.
+	cadence := incident.DefaultUpdateCadence()
+	maps.Copy(cadence, c.handlers.UpdateCadence)
 	c.llm = llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL"),
-		Cadence: c.handlers.UpdateCadence}
+		Cadence: cadence}
 	// For every LLM_ number, 0 leaves the field zero and llm.New applies
 	// the default, as the README promises.
 	if s := getenv("LLM_TIMEOUT"); s != "" {
@@ -126,9 +135,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return c, nil
 }
 
-// parseCadence parses "P1=20m,P2=30m,P3=2h,P4=0".
+// parseCadence parses "P1=20m,P2=30m,P3=2h,P4=0" into the entries given:
+// the others come from the config file, then the defaults.
 func parseCadence(s string) (map[incident.Severity]time.Duration, error) {
-	out := incident.DefaultUpdateCadence()
+	out := map[incident.Severity]time.Duration{}
 	for _, pair := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(strings.TrimSpace(pair), "=")
 		sev, sok := incident.ParseSeverity(k)
@@ -161,6 +171,16 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	if err := bot.CheckTokens(cfg.appToken, cfg.botToken); err != nil {
 		return err
 	}
+	var catalog *configfile.Live
+	if cfg.configPath != "" {
+		file, err := loadConfigFile(cfg.configPath, getenv)
+		if err != nil {
+			return err
+		}
+		catalog = configfile.NewLive(file)
+		cfg.pagerOn = cfg.pagerOn || len(file.PagerDuty) > 0
+		logger.Info("config file loaded", "path", cfg.configPath, "services", len(file.Catalog))
+	}
 	st, err := store.New(ctx, cfg.redisURL, store.Options{Prefix: getenv("REDIS_KEY_PREFIX")})
 	if err != nil {
 		return err
@@ -173,13 +193,15 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		return fmt.Errorf("RUNBOOKS_DIR %q: %w", cfg.runbooksDir, err)
 	}
 	go rb.Watch(ctx, 5*time.Second)
-	go reloadOnHUP(ctx, rb, logger)
+	configHUP := make(chan struct{}, 1)
+	go reloadOnHUP(ctx, rb, configHUP, logger)
 
 	p := parts{
 		creds:    bot.Credentials{AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL},
 		handlers: cfg.handlers, store: st, runbooks: rb, logger: logger,
 		bot:     bot.Config{HTTPAddr: cfg.httpAddr, Connections: cfg.connections},
 		drafter: llm.New(cfg.llm, logger),
+		catalog: catalog, getenv: getenv,
 	}
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)
@@ -188,9 +210,16 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		}
 		p.pager = pc
 	}
-	b, err := assemble(ctx, p)
+	b, api, err := assemble(ctx, p)
 	if err != nil {
 		return err
+	}
+	if catalog != nil {
+		r := &reloader{path: cfg.configPath, live: catalog, getenv: getenv, announce: cfg.announce, poster: api, log: logger}
+		if p.pager != nil {
+			r.pager = p.pager
+		}
+		go r.watch(ctx, configHUP)
 	}
 	return b.Run(ctx)
 }
@@ -208,7 +237,8 @@ func warnDurability(ctx context.Context, st *store.Store, logger *slog.Logger) {
 	}
 }
 
-func reloadOnHUP(ctx context.Context, rb *runbooks.Library, logger *slog.Logger) {
+// reloadOnHUP re-reads the runbooks and the config file on SIGHUP.
+func reloadOnHUP(ctx context.Context, rb *runbooks.Library, config chan<- struct{}, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -217,6 +247,10 @@ func reloadOnHUP(ctx context.Context, rb *runbooks.Library, logger *slog.Logger)
 		case <-ctx.Done():
 			return
 		case <-hup:
+			select {
+			case config <- struct{}{}:
+			default: // a reload is already pending
+			}
 			if err := rb.Reload(ctx); err != nil {
 				logger.Error("runbooks reload", "err", err)
 			} else {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/incidentbot/incidentbot/bot"
+	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
@@ -21,16 +22,19 @@ type parts struct {
 	drafter  handlers.Drafter
 	pager    *pager.Client // nil: PagerDuty is off
 	runbooks *runbooks.Library
+	catalog  *configfile.Live    // nil: no config file
+	getenv   func(string) string // for the config file's env: references
 	logger   *slog.Logger
 }
 
 // assemble signs in to Slack and wires the adapters into the capabilities
 // and the capabilities into the transport. It is the one place that knows
-// every package.
-func assemble(ctx context.Context, p parts) (*bot.Bot, error) {
+// every package. It returns the Web API adapter too, for what runs beside
+// the bot (reporting a refused config file).
+func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	session, err := bot.Connect(ctx, p.creds)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cfg := p.handlers
 	cfg.BotUserID, cfg.BotID = session.UserID, session.BotID
@@ -41,6 +45,12 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, error) {
 	if p.pager != nil {
 		deps.Pager = p.pager
 	}
+	if p.catalog != nil {
+		deps.Catalog = p.catalog
+		if p.pager != nil {
+			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
+		}
+	}
 	app := handlers.New(cfg, deps)
 	bc := p.bot
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background = app, app.Recorder(), app.Remind, app
@@ -48,5 +58,6 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, error) {
 	if p.pager != nil {
 		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": p.pager.WebhookHandler(app)}
 	}
-	return bot.New(session, bc)
+	b, err := bot.New(session, bc)
+	return b, session.API, err
 }

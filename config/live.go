@@ -1,0 +1,58 @@
+package config
+
+import (
+	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
+)
+
+// The accessors below let the bot read the current file through Live
+// without knowing it reloads: each reads the config stored at that moment.
+// A Live holding nil reads as an empty file.
+
+// Services is the service catalog.
+func (l *Live) Services() incident.Catalog {
+	if c := l.Current(); c != nil {
+		return c.Catalog
+	}
+	return nil
+}
+
+// Severities are the severity descriptions.
+func (l *Live) Severities() map[incident.Severity]string {
+	if c := l.Current(); c != nil {
+		return c.Severities
+	}
+	return nil
+}
+
+// Marks are the file's reaction marks, nil when it sets none.
+func (l *Live) Marks() map[string]incident.Mark {
+	if c := l.Current(); c != nil {
+		return c.Marks
+	}
+	return nil
+}
+
+// Cadence is the file's update cadence, nil when it sets none.
+func (l *Live) Cadence() map[incident.Severity]time.Duration {
+	if c := l.Current(); c != nil {
+		return c.Cadence
+	}
+	return nil
+}
+
+// PagerDutyKeys resolves the services' routing keys; a service whose env:
+// variable is empty is left out (Unset reports it).
+func (c *Config) PagerDutyKeys(getenv func(string) string) map[string]string {
+	out := map[string]string{}
+	if c == nil {
+		return out
+	}
+	for name, s := range c.PagerDuty {
+		if key, ok := s.Resolve(getenv); ok && key != "" {
+			out[name] = key
+		}
+	}
+	return out
+}
