@@ -160,7 +160,7 @@ func (m *mdWriter) rootCause() {
 	m.f("- Trigger: %s\n", trigger)
 	ai := "not recorded"
 	if inc.AI != "" {
-		ai = fmt.Sprintf("%s (%s)", inc.AI, inc.AI.Describe())
+		ai = fmt.Sprintf("%s — %s", inc.AI, inc.AI.Describe())
 	}
 	m.f("- AI connection: %s\n", ai)
 }

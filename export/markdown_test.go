@@ -159,7 +159,7 @@ func TestMarkdownFullIncident(t *testing.T) {
 		},
 		"Root cause": {
 			"pool created per request in PR 4411", "Trigger: deploy 2026.12.03-2",
-			"AI connection: code (AI-generated code)",
+			"AI connection: code — AI-generated code",
 		},
 		"Timeline of key events": {
 			"14:02 CET · E1 · declared P1 \"Checkout returns 500 *again*\" (Ali Demir)",

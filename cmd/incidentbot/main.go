@@ -27,6 +27,7 @@ Usage:
   incidentbot demo                     play a scripted incident against a local Slack emulator
   incidentbot runbooks search [--dir DIR] [--limit N] [--json] QUERY...
   incidentbot runbooks lint [--dir DIR]
+  incidentbot export [--format md|json] <n|INC-n>   write an incident to stdout (people by Slack ID)
   incidentbot version
 
 See README.md for the environment variables.
@@ -60,6 +61,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "runbooks":
 		return runbooksMain(ctx, args[1:], stdout, stderr)
+	case "export":
+		return exportMain(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "incidentbot", version)
 		return 0
