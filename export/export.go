@@ -150,6 +150,7 @@ func Build(inc incident.Incident, events []incident.Event, opts Options) Documen
 	return build(inc, events, incident.Fold(events), opts)
 }
 
+// build is Build with the timeline of entries, already folded.
 func build(inc incident.Incident, events []incident.Event, entries []incident.Entry, opts Options) Document {
 	d := Document{
 		SchemaVersion: SchemaVersion,

@@ -25,8 +25,9 @@ var keyKinds = map[incident.Kind]bool{
 // Postmortem. People are named through opts.Names and times carry their
 // zone; user text is escaped, and no Slack markup is left in it.
 func Markdown(inc incident.Incident, events []incident.Event, opts Options) []byte {
-	entries := incident.Fold(events)
-	m := mdWriter{doc: build(inc, events, entries, opts), inc: inc, opts: opts, loc: opts.loc()}
+	// The Markdown reads the Document's facts but renders its own timeline,
+	// with names: the Document's is left out.
+	m := mdWriter{doc: build(inc, events, nil, opts), inc: inc, opts: opts, loc: opts.loc()}
 	m.name = func(id string) string { return id }
 	if opts.Names != nil {
 		m.name = opts.Names
@@ -34,7 +35,7 @@ func Markdown(inc incident.Incident, events []incident.Event, opts Options) []by
 	m.header()
 	m.impact()
 	m.rootCause()
-	m.timeline(entries)
+	m.timeline(incident.Fold(events))
 	m.actions()
 	m.comms()
 	m.postmortem()

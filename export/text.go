@@ -23,6 +23,12 @@ var entities = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 // by reports, so it depends on the domain only. It also keeps link URLs,
 // which PlainText drops.
 func render(s string, md bool, name func(string) string) string {
+	if !strings.ContainsAny(s, "<&") { // no markup, no escapes: most messages
+		if md {
+			return escapeInline(s)
+		}
+		return s
+	}
 	var b strings.Builder
 	literal := func(t string) {
 		t = entities.Replace(t)
