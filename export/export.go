@@ -224,10 +224,7 @@ func JSON(inc incident.Incident, events []incident.Event, opts Options) ([]byte,
 // Slack's markup; the rest is the bot's own words. For JSON (md false)
 // people are bare IDs.
 func describe(e incident.Entry, md bool, name func(string) string) string {
-	who := name
-	if who == nil {
-		who = func(id string) string { return id }
-	}
+	who := orID(name)
 	switch e.Kind {
 	case incident.KindMessage, incident.KindField:
 		// A mention inside a message is named only when names are known.
@@ -241,6 +238,18 @@ func describe(e incident.Entry, md bool, name func(string) string) string {
 		return escapeInline(s)
 	}
 	return s
+}
+
+// orID is names, falling back to the bare ID for anyone it does not know.
+func orID(names func(string) string) func(string) string {
+	return func(id string) string {
+		if names != nil {
+			if n := names(id); n != "" {
+				return n
+			}
+		}
+		return id
+	}
 }
 
 // plain renders a record value for JSON.

@@ -28,10 +28,7 @@ func Markdown(inc incident.Incident, events []incident.Event, opts Options) []by
 	// The Markdown reads the Document's facts but renders its own timeline,
 	// with names: the Document's is left out.
 	m := mdWriter{doc: build(inc, events, nil, opts), inc: inc, opts: opts, loc: opts.loc()}
-	m.name = func(id string) string { return id }
-	if opts.Names != nil {
-		m.name = opts.Names
-	}
+	m.name = orID(opts.Names)
 	m.header()
 	m.impact()
 	m.rootCause()
@@ -73,7 +70,8 @@ func (m *mdWriter) section(title string) { m.f("\n## %s\n\n", title) }
 
 func (m *mdWriter) header() {
 	inc := m.inc
-	m.f("# %s: %s\n\n", inc.ID(), escapeInline(inc.Title))
+	// A trailing " #" would close the heading and vanish: escape every '#'.
+	m.f("# %s: %s\n\n", inc.ID(), strings.ReplaceAll(escapeInline(inc.Title), "#", `\#`))
 	if d := strings.TrimSpace(inc.Description); d != "" {
 		m.f("%s\n\n", escapeBlock(d))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"github.com/incidentbot/incidentbot/export"
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 // parsed is a Markdown export as goldmark reads it, GitHub-flavoured.
@@ -282,7 +283,7 @@ func TestMarkdownTimesInZone(t *testing.T) {
 
 func TestMarkdownEscapesUserText(t *testing.T) {
 	inc, events := bareIncident()
-	inc.Title = "<script>alert(1)</script> | [x](javascript:alert(1)) &amp;"
+	inc.Title = "<script>alert(1)</script> | [x](javascript:alert(1)) &amp; issue #"
 	inc.Impact = "- 1. # not a list &lt;b&gt;"
 	inc.RootCause = "1) `rm -rf` __bold__ ~~gone~~ &copy;"
 	src := export.Markdown(inc, events, export.Options{})
@@ -300,5 +301,51 @@ func TestMarkdownEscapesUserText(t *testing.T) {
 		if strings.Contains(p.html, bad) {
 			t.Errorf("escaped text still renders %q:\n%s", bad, p.html)
 		}
+	}
+}
+
+func TestSlackMarkupInText(t *testing.T) {
+	tests := []struct{ slack, json, md string }{
+		{"ping <@U0BO> and <@U0ZED|zed>", "ping @U0BO and @U0ZED", "ping Bo Smith and @zed"},
+		{"see <#C0123|incidents> or <#C0456>", "see #incidents or #C0456", "see #incidents or #C0456"},
+		{"<!here> <!channel|@channel> <!subteam^S01|@sre> <!subteam^S02>", "@here @channel @sre @team", "@here @channel @sre @team"},
+		{"at <!date^1764766920^{time}|14:02>", "at 14:02", "at 14:02"},
+		{"<https://x.example.com/a_(b)|the graph> and <https://y.example.com>", "the graph (https://x.example.com/a_(b)) and https://y.example.com",
+			"the graph and https://y.example.com"},
+		{"<mailto:oncall@example.com|oncall@example.com>", "oncall@example.com", "oncall@example.com"},
+		{"a &lt;b&gt; &amp;amp; c", "a <b> &amp; c", "a <b> &amp; c"},
+		{"<javascript:alert(1)|click>", "click", "click"},
+	}
+	for _, tt := range tests {
+		inc, _ := bareIncident()
+		events := seq(msg(1, "U0ALI", "1.1", tt.slack),
+			incident.Event{Kind: incident.KindMark, At: at(2), Actor: "U0BO", TS: "1.1", Mark: incident.MarkKeyEvent})
+		doc := export.Build(inc, events, export.Options{})
+		if got := doc.Timeline[0].Text; got != tt.json {
+			t.Errorf("JSON of %q = %q, want %q", tt.slack, got, tt.json)
+		}
+		src := export.Markdown(inc, events, export.Options{Names: names})
+		p := parse(t, src)
+		line := strings.TrimSpace(p.sections["Timeline of key events"])
+		want := "13:03 UTC · E1 · key event · Ali Demir: " + tt.md
+		if line != strings.TrimSpace(want) {
+			t.Errorf("Markdown of %q reads %q, want %q", tt.slack, line, want)
+		}
+		if bytes.Contains(src, []byte("<@")) || bytes.Contains(src, []byte("<!")) || bytes.Contains(src, []byte("<#")) {
+			t.Errorf("Slack markup left in:\n%s", src)
+		}
+	}
+}
+
+func TestMarkdownUnknownNameIsTheID(t *testing.T) {
+	inc, _ := bareIncident()
+	inc.Roles = map[incident.Role]string{incident.Lead: "U0NEW"}
+	events := seq(incident.Event{Kind: incident.KindRole, At: at(1), Actor: "U0ALI", Data: map[string]string{"role": "lead", "user": "U0NEW"}})
+	p := parse(t, export.Markdown(inc, events, export.Options{Names: names}))
+	if got := p.fact(t, "Incident lead"); got != "U0NEW" {
+		t.Errorf("Incident lead = %q, want the ID names does not know", got)
+	}
+	if want := "13:03 UTC · E1 · Incident lead → U0NEW (Ali Demir)"; !strings.Contains(p.sections["Timeline of key events"], want) {
+		t.Errorf("timeline lacks %q:\n%s", want, p.sections["Timeline of key events"])
 	}
 }

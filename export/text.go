@@ -63,10 +63,12 @@ func render(s string, md bool, name func(string) string) string {
 func token(sigil, target, label string, md bool, name func(string) string) string {
 	switch sigil {
 	case "@":
-		switch {
-		case md && name != nil:
-			return name(target)
-		case md && label != "":
+		if md && name != nil {
+			if n := name(target); n != "" {
+				return n
+			}
+		}
+		if md && label != "" {
 			return "@" + strings.TrimPrefix(label, "@")
 		}
 		return "@" + target
@@ -97,11 +99,13 @@ func token(sigil, target, label string, md bool, name func(string) string) strin
 func link(url, label string, md bool) string {
 	safe := safeURL(url)
 	if !md {
-		if label == "" || label == url || strings.TrimPrefix(url, "mailto:") == label {
-			if label != "" && !safe {
-				return label
-			}
+		switch {
+		case !safe:
+			return or(label, url)
+		case label == "" || label == url:
 			return url
+		case "mailto:"+label == url:
+			return label
 		}
 		return label + " (" + url + ")"
 	}
