@@ -30,6 +30,7 @@ func plan(quick, bleve bool) []*step {
 		// Every iteration of this one waits out the 2 s timeout: few are enough.
 		goTest("bot-hanging", "./bot/", "UpdateToDraft/hanging", q("3x", "1x"), 1, true),
 		goTest("incident", "./incident/", "Fold100k", q("20x", "2x"), 1, false),
+		goTest("export", "./export/", "Export10k", q("20x", "2x"), 1, false),
 		goTest("llm", "./llm/", ".", q("30x", "2x"), 1, false),
 		goTest("pager", "./pager/", ".", q("2000x", "50x"), count, false),
 		goTest("slackemu", "./internal/slackemu/", ".", q("5000x", "100x"), 1, false),
@@ -169,6 +170,11 @@ func figures(steps []*step) []row {
 	add("Fold of a 100,000-event incident", "", func() (string, *bool, error) {
 		return perOp(b("incident"), "BenchmarkFold100k")
 	}, "incident")
+	for _, f := range []struct{ name, sub string }{{"JSON", "json"}, {"Markdown", "md"}} {
+		add("export, 10k-event incident ("+f.name+")", "", func() (string, *bool, error) {
+			return docOf(b("export"), "BenchmarkExport10k/"+f.sub)
+		}, "export")
+	}
 	add("`/incident declare P1` → trigger at the PagerDuty Events API (fake)", "", func() (string, *bool, error) {
 		return latencyOf(b("bot-flows"), "BenchmarkDeclareToPage")
 	}, "bot-flows")
@@ -387,6 +393,20 @@ func perOp(set benchSet, name string) (string, *bool, error) {
 		s += fmt.Sprintf(" per op (median of %d runs; %s–%s)", t.runs, dur(t.min), dur(t.max))
 	}
 	return s, nil, nil
+}
+
+// docOf is a document benchmark's time per op, the document's size (its
+// bytes/doc metric), and the memory and allocations it took.
+func docOf(set benchSet, name string) (string, *bool, error) {
+	t, err1 := set.get(name, "ns/op")
+	size, err2 := set.get(name, "bytes/doc")
+	mem, err3 := set.get(name, "B/op")
+	al, err4 := set.get(name, "allocs/op")
+	if err := first(err1, err2, err3, err4); err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("%s per document of %s (%s, %s allocs)", dur(t.median), bytesSI(size.median), bytesSI(mem.median),
+		count(al.median)), nil, nil
 }
 
 // latencyOf is a benchmark's time per op, for the end-to-end flows whose

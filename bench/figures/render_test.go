@@ -46,6 +46,7 @@ BenchmarkRawXADD-2 	 100 	 30000 ns/op 	 35000 events/s 	 500 B/op 	 10 allocs/o
 	"bot-flows":   "BenchmarkDeclareToPage-2 \t 30 \t 4500000 ns/op\nBenchmarkWebhookToChannel-2 \t 30 \t 4000000 ns/op\nBenchmarkUpdateToDraft/instant-2 \t 30 \t 6500000 ns/op\n",
 	"bot-hanging": "BenchmarkUpdateToDraft/hanging-2s-timeout-2 \t 3 \t 2007000000 ns/op\n",
 	"incident":    "BenchmarkFold100k-2 \t 20 \t 46000000 ns/op \t 90000 entries \t 25000000 B/op \t 7700 allocs/op\n",
+	"export":      "BenchmarkExport10k/json-2 \t 20 \t 45000000 ns/op \t 1912655 bytes/doc \t 26000000 B/op \t 91000 allocs/op\nBenchmarkExport10k/md-2 \t 20 \t 12000000 ns/op \t 232921 bytes/doc \t 8800000 B/op \t 44000 allocs/op\n",
 	"llm": `BenchmarkPromptBuild50k-2 	 30 	 60000000 ns/op 	 410 lines 	 11650 tokens 	 1 B/op 	 1 allocs/op
 BenchmarkTemplateDraft-2 	 30 	 500000 ns/op 	 1 B/op 	 1 allocs/op
 BenchmarkDraftFakeLLM-2 	 30 	 14000000 ns/op 	 1 B/op 	 1 allocs/op
@@ -117,7 +118,8 @@ func TestEveryFigureFindsItsNumbers(t *testing.T) {
 		rows, steps, false, 6*time.Minute, "2 / 1 / 1")
 	for _, want := range []string{"2026-11-23 14:05 UTC", "`0123456789ab`", "AMD EPYC, 2 cores", "7.8 GiB", "go1.26.8",
 		"25.0k vs 35.0k events/s: **0.71×**", "≥ 0.6×: met", "9.00k vs 60.0k events/s: **0.15×**", "≥ 0.6×: **not met**",
-		"p50 53.0 µs, p99 300 µs", "**40× faster**", "11,650 estimated tokens", "Bleve scorch 0.886 / 0.957",
+		"p50 53.0 µs, p99 300 µs", "**40× faster**",
+		"45.0 ms per document of 1.91 MB (26.0 MB, 91,000 allocs)", "12.0 ms per document of 233 kB", "11,650 estimated tokens", "Bleve scorch 0.886 / 0.957",
 		"`scripts/test -run '^$' -bench 'Append\\|RawXADD' -benchmem -benchtime 3s -count 3 ./store/`"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("document lacks %q", want)

@@ -3,6 +3,8 @@
 //	incidentbot run        connect to Slack in socket mode (configured from the environment)
 //	incidentbot demo       play a scripted incident against a local Slack emulator
 //	incidentbot runbooks   search and lint runbooks
+//	incidentbot config     check a config file
+//	incidentbot export     write an incident as Markdown or JSON
 //	incidentbot version    print the version
 package main
 
@@ -27,7 +29,8 @@ Usage:
   incidentbot demo                     play a scripted incident against a local Slack emulator
   incidentbot runbooks search [--dir DIR] [--limit N] [--json] QUERY...
   incidentbot runbooks lint [--dir DIR]
-  incidentbot config check [FILE]      validate a config file (FILE defaults to $INCIDENTBOT_CONFIG)
+  incidentbot config check [FILE]                  validate a config file (FILE defaults to $INCIDENTBOT_CONFIG)
+  incidentbot export [--format md|json] <n|INC-n>   write an incident to stdout (people by Slack ID)
   incidentbot version
 
 See README.md for the environment variables.
@@ -63,6 +66,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return runbooksMain(ctx, args[1:], stdout, stderr)
 	case "config":
 		return configMain(args[1:], os.Getenv, stdout, stderr)
+	case "export":
+		return exportMain(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "incidentbot", version)
 		return 0
