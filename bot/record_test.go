@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -412,4 +413,53 @@ func TestDeclareWithACatalogService(t *testing.T) {
 	}
 	// payments has only the file's key: a P2 pages it.
 	h.waitFor("the payments page", func() bool { return paged("R0UTINGKEYPAYMENTSFROMTHEFILE0000") })
+}
+
+func TestExportUploadsTheRecord(t *testing.T) {
+	h := newHarness(t, slackemu.Options{})
+	ch := h.declare("P1 checkout returns 500")
+	ts := h.post(sam, ch.ID, "error rate 38% since the deploy <@"+ali+">")
+	if err := h.emu.AddReaction(h.ctx, ali, ch.ID, ts, "pushpin"); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"set root-cause pool created per request in PR 4411", "set ai code", "set customers 1200",
+		"comms customers", "role comms <@" + sam + "|sam>", "resolve"} {
+		h.command(ali, ch.ID, cmd)
+	}
+	h.waitFor("resolution", func() bool { return !h.incident(ch.ID).Active() })
+	h.command(ali, ch.ID, "export")
+	inc := h.incident(ch.ID)
+	h.waitReply(ali, "Shared the record of "+inc.ID())
+	files := map[string]string{}
+	for _, f := range h.emu.Files(ch.ID) {
+		files[f.Name] = string(f.Content)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(files[inc.ID()+".json"]), &doc); err != nil {
+		t.Fatalf("%s.json: %v\n%s", inc.ID(), err, files[inc.ID()+".json"])
+	}
+	if doc["id"] != inc.ID() || doc["root_cause"] != "pool created per request in PR 4411" || doc["ai"] != "code" ||
+		doc["customers"] != float64(1200) || doc["status"] != "resolved" || doc["private"] != false {
+		t.Errorf("JSON = %v", doc)
+	}
+	roles, _ := doc["roles"].(map[string]any)
+	comms, _ := doc["comms"].(map[string]any)
+	if roles["lead"] != ali || roles["comms"] != sam || comms["customers"] == nil || comms["status_page"] != nil {
+		t.Errorf("roles %v, comms %v", roles, comms)
+	}
+	if tl, _ := doc["timeline"].([]any); len(tl) < 5 || doc["resolved_at"] == nil || doc["time_to_resolve_s"] == nil {
+		t.Errorf("timeline %d entries, resolved_at %v", len(tl), doc["resolved_at"])
+	}
+	md := files[inc.ID()+".md"]
+	for _, want := range []string{"# " + inc.ID() + ": checkout returns 500", "## Root cause", "pool created per request in PR 4411",
+		"## Timeline of key events", "error rate 38% since the deploy @ali", "## Communications", "## Postmortem"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("%s.md lacks %q:\n%s", inc.ID(), want, md)
+		}
+	}
+	if strings.Contains(md, "<@") || strings.Contains(md, "&lt;") {
+		t.Errorf("%s.md has Slack markup:\n%s", inc.ID(), md)
+	}
+	h.command(ali, general, "export")
+	h.waitReply(ali, "This isn't an incident channel")
 }

@@ -200,6 +200,7 @@ func New(cfg Config, d Deps) *App {
 		&Search{store: d.Store, visibility: visibility, catalog: d.Catalog, clock: d.Clock, location: cfg.Location, replies: rep},
 		paging,
 		details,
+		&Exports{incidents: incidents, slack: d.Slack, names: names, location: cfg.Location, postmortemDue: cfg.PostmortemDue, replies: rep},
 	)
 	return a
 }

@@ -45,7 +45,7 @@ type Routes struct {
 }
 
 // routes is the routing table: adding a capability adds its lines here.
-func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details) *Routes {
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details, ex *Exports) *Routes {
 	r := &Routes{
 		Commands: []Command{
 			{Name: "declare", Usage: "declare [--private] [P1-P4] [service:] <title>", Summary: "declare an incident (no title opens a form)",
@@ -58,6 +58,7 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, a
 			{Name: "comms", Usage: "comms <customers|team|status-page>", Summary: "mark a communication sent", Run: de.comms},
 			{Name: "edit", Usage: "edit", Summary: "edit the incident's details in a form", Run: de.edit},
 			{Name: "timeline", Usage: "timeline", Summary: "show the timeline so far", Run: t.show},
+			{Name: "export", Usage: "export", Summary: "share the incident's record as INC-<n>.md and INC-<n>.json", Ack: "Exporting…", Run: ex.command},
 			{Name: "list", Usage: "list [service:NAME] [severity:P1] [ai:code] [since:30d]", Summary: "list active incidents (filters look back too)", Run: t.list},
 			{Name: "update", Usage: "update", Summary: "draft a status update for approval", Ack: "Drafting a status update…", Run: dr.update},
 			{Name: "postmortem", Usage: "postmortem", Summary: "draft the postmortem for approval", Ack: "Drafting the postmortem…", Run: dr.postmortem},
