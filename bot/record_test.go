@@ -422,11 +422,13 @@ func TestExportUploadsTheRecord(t *testing.T) {
 	if err := h.emu.AddReaction(h.ctx, ali, ch.ID, ts, "pushpin"); err != nil {
 		t.Fatal(err)
 	}
+	// Commands run concurrently once acked; people type one after another.
 	for _, cmd := range []string{"set root-cause pool created per request in PR 4411", "set ai code", "set customers 1200",
 		"comms customers", "role comms <@" + sam + "|sam>", "resolve"} {
+		before := len(h.events(ch.ID))
 		h.command(ali, ch.ID, cmd)
+		h.waitFor(cmd, func() bool { return len(h.events(ch.ID)) > before })
 	}
-	h.waitFor("resolution", func() bool { return !h.incident(ch.ID).Active() })
 	h.command(ali, ch.ID, "export")
 	inc := h.incident(ch.ID)
 	h.waitReply(ali, "Shared the record of "+inc.ID())

@@ -154,7 +154,7 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 		if err != nil {
 			d.log.Error("record last update time", "incident", inc.ID(), "err", err)
 		} else if told {
-			d.headers.Refresh(ctx, cur)
+			d.headers.Show(ctx, cur)
 			d.listeners.Changed(ctx, Change{Trigger: CommsSent, Before: before, After: cur, Actor: draft.DecidedBy})
 		}
 		return nil
@@ -173,7 +173,7 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 		}
 		d.announcer.Announce(ctx, inc, slackui.AnnouncePostmortem(inc))
 		if cur, err := d.incidents.Get(ctx, inc.Number); err == nil {
-			d.headers.Refresh(ctx, cur)
+			d.headers.Show(ctx, cur)
 		}
 	}
 	return nil

@@ -256,13 +256,20 @@ func (h Headers) Render(inc incident.Incident) Message {
 
 // Refresh re-renders the pinned header and topic after a change.
 func (h Headers) Refresh(ctx context.Context, inc incident.Incident) {
+	h.Show(ctx, inc)
+	if err := h.slack.SetTopic(ctx, inc.ChannelID, slackui.Topic(inc)); err != nil {
+		h.log.Warn("set topic", "incident", inc.ID(), "err", err)
+	}
+}
+
+// Show re-renders only the pinned header, for changes the topic does not
+// show (the record, comms, the postmortem): Slack announces every topic
+// change in the channel, so an unchanged topic is not set again.
+func (h Headers) Show(ctx context.Context, inc incident.Incident) {
 	if inc.HeaderTS != "" {
 		if err := h.slack.Update(ctx, inc.ChannelID, inc.HeaderTS, h.Render(inc)); err != nil {
 			h.log.Warn("update header", "incident", inc.ID(), "err", err)
 		}
-	}
-	if err := h.slack.SetTopic(ctx, inc.ChannelID, slackui.Topic(inc)); err != nil {
-		h.log.Warn("set topic", "incident", inc.ID(), "err", err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -126,7 +127,7 @@ func (d *Details) apply(ctx context.Context, channelID, by string, values map[in
 		f := incident.Field(ev.Get("field"))
 		d.incidents.Post(ctx, inc.ChannelID, slackui.FieldSet(f, ev.Get("to"), by))
 	}
-	d.headers.Refresh(ctx, inc)
+	d.headers.Show(ctx, inc)
 	if added := newServices(before, inc); len(added) > 0 {
 		d.owners.Invite(ctx, inc, added)
 	}
@@ -168,7 +169,7 @@ func (d *Details) markComm(ctx context.Context, channelID string, kind incident.
 		return err
 	}
 	d.incidents.Post(ctx, inc.ChannelID, slackui.CommDone(kind, by))
-	d.headers.Refresh(ctx, inc)
+	d.headers.Show(ctx, inc)
 	d.listeners.Changed(ctx, Change{Trigger: CommsSent, Before: before, After: inc, Actor: by})
 	return nil
 }
@@ -271,7 +272,7 @@ func (d *Details) setFromMark(f incident.Field) ActionFunc {
 		if err != nil {
 			return err
 		}
-		text = strings.TrimSpace(slackui.PlainText(text))
+		text = withoutLabel(strings.TrimSpace(slackui.PlainText(text)))
 		if text == "" {
 			return incident.Errorf(incident.EInvalid, "That message has no text to record.")
 		}
@@ -325,3 +326,9 @@ func (o Owners) Invite(ctx context.Context, inc incident.Incident, services []st
 		o.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":warning: I could not invite the owners of %s. Invite them by hand.", slackui.Escape(strings.Join(services, ", "))))
 	}
 }
+
+// labelled is a message that names what it is ("Hypothesis: …").
+var labelled = regexp.MustCompile(`(?i)^\s*(hypothesis|theory|guess|root[ -]?cause|cause)\s*[:\-–—]\s*`)
+
+// withoutLabel drops such a label: the field already says it.
+func withoutLabel(s string) string { return labelled.ReplaceAllString(s, "") }

@@ -207,7 +207,7 @@ func (d *Drafts) toChannel(ctx context.Context, inc incident.Incident, kind inci
 		}); err != nil {
 			d.log.Error("record postmortem drafted", "incident", inc.ID(), "err", err)
 		} else {
-			d.headers.Refresh(ctx, cur)
+			d.headers.Show(ctx, cur)
 		}
 	}
 	// The draft is saved before it is shown and never saved again: a click

@@ -3,7 +3,10 @@ package llm
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/incidentbot/incidentbot/incident"
 )
@@ -127,13 +130,33 @@ func templateBody(kind incident.DraftKind, f Facts, entries []incident.Entry, v 
 func recordedImpact(r incident.Record) string {
 	switch {
 	case r.Impact != "" && r.CustomersKnown:
-		return fmt.Sprintf("%s (%d customers affected).", strings.TrimRight(Redact(r.Impact), "."), r.Customers)
+		return fmt.Sprintf("%s (%s customers affected).", sentence(r.Impact), thousands(r.Customers))
 	case r.Impact != "":
-		return strings.TrimRight(Redact(r.Impact), ".") + "."
+		return sentence(r.Impact) + "."
 	case r.CustomersKnown:
-		return fmt.Sprintf("%d customers affected.", r.Customers)
+		return fmt.Sprintf("%s customers affected.", thousands(r.Customers))
 	}
 	return ""
+}
+
+// sentence is recorded text as the start of a sentence: redacted,
+// capitalised, without a closing full stop (the caller adds one).
+func sentence(s string) string {
+	s = strings.TrimRight(Redact(s), ". ")
+	if s == "" {
+		return ""
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// thousands renders 4200 as "4,200".
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // recordedCause states a confirmed root cause as fact and a hypothesis as
@@ -142,12 +165,12 @@ func recordedCause(r incident.Record) string {
 	var parts []string
 	switch {
 	case r.RootCause != "":
-		parts = append(parts, "Root cause: "+strings.TrimRight(Redact(r.RootCause), ".")+".")
+		parts = append(parts, "Root cause: "+sentence(r.RootCause)+".")
 	case r.Hypothesis != "":
-		parts = append(parts, "Hypothesis (not yet confirmed): "+strings.TrimRight(Redact(r.Hypothesis), ".")+".")
+		parts = append(parts, "Hypothesis (not yet confirmed): "+sentence(r.Hypothesis)+".")
 	}
 	if r.Trigger != "" {
-		parts = append(parts, "Trigger: "+strings.TrimRight(Redact(r.Trigger), ".")+".")
+		parts = append(parts, "Trigger: "+sentence(r.Trigger)+".")
 	}
 	return strings.Join(parts, " ")
 }

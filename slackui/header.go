@@ -80,8 +80,12 @@ func AnnounceDeclared(inc incident.Incident, declaredBy string) Message {
 	if declaredBy != "" {
 		by = " · declared by " + Escape(declaredBy)
 	}
+	what := inc.Severity.String()
+	if len(inc.Services) > 0 {
+		what += " · " + Escape(strings.Join(inc.Services, ", "))
+	}
 	return Text(fmt.Sprintf("%s *%s declared* (%s): %s\nJoin <#%s>%s",
-		SeverityEmoji[inc.Severity], inc.ID(), inc.Severity, Escape(inc.Title), inc.ChannelID, by))
+		SeverityEmoji[inc.Severity], inc.ID(), what, Escape(inc.Title), inc.ChannelID, by))
 }
 
 // AnnouncePrivate is the one line a private incident gets outside its

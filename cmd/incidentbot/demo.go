@@ -13,6 +13,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/incidentbot/incidentbot/bot"
+	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/llm"
@@ -21,6 +22,22 @@ import (
 )
 
 const announceChannel = "C0INCIDENTS"
+
+// demoCatalog is the demo's config file: one service with an owner and a
+// dashboard, as examples/incidentbot.yaml shows in full.
+const demoCatalog = `services:
+  - name: checkout
+    aliases: [shop]
+    owners: [U03KIM]
+    dashboards:
+      - name: Checkout overview
+        url: https://grafana.example.com/d/checkout
+    runbooks: [checkout]
+  - name: payments-db
+severities:
+  P1:
+    description: Customers cannot pay or sign in
+`
 
 // demo runs the real bot against the local Slack emulator and an embedded
 // Redis (miniredis, unless REDIS_URL is set), plays a short incident, and
@@ -56,11 +73,15 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("starter runbooks: %w", err)
 	}
+	file, err := configfile.Parse("demo.yaml", []byte(demoCatalog))
+	if err != nil {
+		return fmt.Errorf("demo config: %w", err)
+	}
 	b, _, err := assemble(ctx, parts{
 		creds:    bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()},
 		handlers: handlers.Config{AnnounceChannel: announceChannel},
 		bot:      bot.Config{ReminderSpec: "-"},
-		store:    st, runbooks: rb, logger: logger,
+		store:    st, runbooks: rb, logger: logger, catalog: configfile.NewLive(file), getenv: getenv,
 		drafter: llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
 	})
 	if err != nil {
@@ -83,7 +104,7 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	fmt.Fprintf(stdout, "\n════ #incidents (announce channel) ════\n%s\n", emu.Render(announceChannel))
 	fmt.Fprintf(stdout, "\n════ #%s, as @ali sees it ════\n%s\n", s.channelName, emu.RenderFor(s.channel, "U01ALI"))
 	for _, f := range emu.Files(s.channel) {
-		fmt.Fprintf(stdout, "\n════ file %s ════\n%s\n", f.Name, f.Content)
+		fmt.Fprintf(stdout, "\n════ file %s ════\n%s\n", f.Name, fileHead(f.Name, string(f.Content)))
 	}
 	return nil
 }
@@ -139,7 +160,7 @@ func nameOf(id string) string {
 
 func (s *script) play() error {
 	const ali, sam, kim = "U01ALI", "U02SAM", "U03KIM"
-	s.command(ali, announceChannel, "declare P1 Checkout returns 500 after deploy")
+	s.command(ali, announceChannel, "declare P1 checkout: Checkout returns 500 after deploy")
 	s.err = errOr(s.err, s.emu.WaitFor(s.ctx, func() bool { return len(s.emu.Channels()) > 1 }))
 	s.settle()
 	if s.err != nil {
@@ -150,10 +171,9 @@ func (s *script) play() error {
 			s.channel, s.channelName = ch.ID, ch.Name
 		}
 	}
-	for _, u := range []string{sam, kim} {
-		if err := s.emu.JoinChannel(s.ctx, u, s.channel); err != nil {
-			return err
-		}
+	// kim owns checkout in the catalog, so the bot invited her; sam joins.
+	if err := s.emu.JoinChannel(s.ctx, sam, s.channel); err != nil {
+		return err
 	}
 	first := s.say(ali, "Checkout error rate at 38% since 14:02, started right after deploy 2291")
 	s.say(sam, "Seeing 'too many connections' from payments-db in the checkout logs")
@@ -184,8 +204,15 @@ func (s *script) play() error {
 		}
 	}
 	s.settle()
+	// The :bulb: mark offered sam to record the hypothesis.
+	s.clickOffer(sam, handlers.ActionSetHypothesis)
+	s.settle()
 	// Slack escapes mentions in slash commands (should_escape in the manifest).
 	s.command(ali, s.channel, "role comms <@"+sam+"|sam>")
+	s.command(ali, s.channel, "set impact about a third of EU checkouts fail")
+	s.command(ali, s.channel, "set customers 4200")
+	s.command(ali, s.channel, "set detected-by alert")
+	s.command(ali, s.channel, "set trigger deploy 2291")
 	s.settle()
 	s.command(ali, s.channel, "status monitoring")
 	s.settle()
@@ -193,11 +220,33 @@ func (s *script) play() error {
 	s.settle()
 	s.approveLatestDraft(sam)
 	s.settle()
+	s.command(sam, s.channel, "comms customers")
 	s.command(ali, s.channel, "resolve")
 	s.settle()
+	s.command(sam, s.channel, "set root-cause PR 4411 created a connection pool per request, exhausting payments-db connections")
+	s.command(ali, s.channel, "set ai code")
+	s.command(ali, s.channel, "set postmortem-owner <@"+sam+"|sam>")
+	s.settle()
 	s.command(ali, s.channel, "timeline")
+	s.command(ali, s.channel, "export")
 	s.settle()
 	return s.err
+}
+
+// clickOffer clicks a button on the newest private message user has.
+func (s *script) clickOffer(user, actionID string) {
+	if s.err != nil {
+		return
+	}
+	msgs := s.emu.Ephemerals(user)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if v := msgs[i].ButtonValue(actionID); v != "" {
+			fmt.Fprintf(s.out, "» @%s clicks %q on the :bulb: offer\n", nameOf(user), "Set as hypothesis")
+			_, s.err = s.emu.ClickButton(s.ctx, user, s.channel, msgs[i].TS, actionID, v)
+			return
+		}
+	}
+	s.err = fmt.Errorf("no private message with %s was shown to %s", actionID, user)
 }
 
 // approveLatestDraft clicks Approve on the newest draft message.
@@ -216,6 +265,17 @@ func (s *script) approveLatestDraft(user string) {
 		return
 	}
 	s.err = fmt.Errorf("no draft with an Approve button was posted")
+}
+
+// fileHead shortens a JSON file to its first lines: the Markdown says the
+// same for people, and the JSON is for scripts.
+func fileHead(name, content string) string {
+	const keep = 30
+	lines := strings.Split(content, "\n")
+	if !strings.HasSuffix(name, ".json") || len(lines) <= keep {
+		return content
+	}
+	return strings.Join(lines[:keep], "\n") + fmt.Sprintf("\n… %d more lines", len(lines)-keep)
 }
 
 func errOr(a, b error) error {
