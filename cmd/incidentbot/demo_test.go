@@ -24,6 +24,10 @@ func TestDemo(t *testing.T) {
 		"INC-1 declared", "#inc-001-checkout-returns-500-after-deploy", "Status update — INC-1",
 		"Approved by @sam", "INC-1 resolved", "status page updated _(edited)_", ":pushpin: *key event*",
 		"Comms lead → @sam", "Suggested runbooks",
+		// The record, the catalog and the export.
+		"INC-1 declared* (P1 · checkout)", "*Root cause:* PR 4411 created a connection pool per request",
+		"*Hypothesis:* the new build opens a pool per request", "Checkout overview (https://grafana.example.com/d/checkout)",
+		"@kim has joined the channel", "customers ✓ @sam", "file INC-1.md", "\"root_cause\": \"PR 4411",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)
