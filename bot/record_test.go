@@ -465,3 +465,108 @@ func TestExportUploadsTheRecord(t *testing.T) {
 	h.command(ali, general, "export")
 	h.waitReply(ali, "This isn't an incident channel")
 }
+
+func TestListAndSearchFilters(t *testing.T) {
+	h := newHarness(t, slackemu.Options{}, withCatalog(t, catalogYAML))
+	a := h.declare("P1 shop: card payments fail")
+	b := h.declare("P3 payments: slow refunds")
+	c := h.declare("P2 checkout: pool exhausted after deploy")
+	for _, step := range []struct{ ch, cmd string }{{c.ID, "set ai code"}, {c.ID, "set root-cause connection pool per request"}, {c.ID, "resolve"}} {
+		before := len(h.events(step.ch))
+		h.command(ali, step.ch, step.cmd)
+		h.waitFor(step.cmd, func() bool { return len(h.events(step.ch)) > before })
+	}
+	ia, ib, ic := h.incident(a.ID), h.incident(b.ID), h.incident(c.ID)
+	ask := func(cmd string) string {
+		t.Helper()
+		n := len(h.emu.Ephemerals(sam))
+		h.command(sam, general, cmd)
+		h.waitFor("a reply to "+cmd, func() bool { return len(h.emu.Ephemerals(sam)) > n })
+		return textOf(h.emu.Ephemerals(sam)[n:])
+	}
+	has := func(got string, inc incident.Incident) bool { return strings.Contains(got, "*"+inc.ID()+"*") }
+
+	got := ask("list service:checkout")
+	if !has(got, ia) || has(got, ib) || has(got, ic) {
+		t.Errorf("list service:checkout (active only) =\n%s", got)
+	}
+	got = ask("list service:checkout status:resolved")
+	if has(got, ia) || !has(got, ic) {
+		t.Errorf("list service:checkout status:resolved =\n%s", got)
+	}
+	got = ask("list severity:<=P2 since:7d status:active,resolved")
+	if !has(got, ia) || has(got, ib) || !has(got, ic) {
+		t.Errorf("list severity:<=P2 =\n%s", got)
+	}
+	got = ask("search ai:code pool")
+	if has(got, ia) || has(got, ib) || !has(got, ic) || !strings.Contains(got, "AI: code") {
+		t.Errorf("search ai:code pool =\n%s", got)
+	}
+	got = ask("search service:payments")
+	if !has(got, ib) || has(got, ia) {
+		t.Errorf("search service:payments =\n%s", got)
+	}
+	if got = ask("list sev:P9"); !strings.Contains(got, "severities are P1 to P4") {
+		t.Errorf("a bad filter got:\n%s", got)
+	}
+	if got = ask("list service:billing"); !strings.Contains(got, "the catalog has `checkout`, `payments`") {
+		t.Errorf("an unknown service got:\n%s", got)
+	}
+	if got = ask("list pool"); !strings.Contains(got, "`/incident search pool`") {
+		t.Errorf("words in list got:\n%s", got)
+	}
+}
+
+// TestConfigFileMarksCadenceAndRunbooks: the file's marks replace the
+// defaults, and a service's runbooks are suggested before the title's.
+func TestConfigFileMarksAndServiceRunbooks(t *testing.T) {
+	h := newHarness(t, slackemu.Options{}, withRunbooks(t), withCatalog(t, `
+services:
+  - name: cache
+    runbooks: [redis memory eviction]
+marks:
+  eyes: key_event
+`))
+	plain := h.declare("P2 checkout returns 500")
+	ch := h.declare("P2 cache: checkout returns 500")
+	if a, b := h.incident(plain.ID).Runbooks, h.incident(ch.ID).Runbooks; len(b) == 0 || len(a) == 0 ||
+		!strings.Contains(strings.ToLower(b[0]), "redis") || strings.Contains(strings.ToLower(a[0]), "redis") {
+		t.Errorf("suggestions without the service %q, with it %q", a, b)
+	}
+	ts := h.post(sam, ch.ID, "checkout p99 at 9s")
+	for _, r := range []string{"eyes", "pushpin"} {
+		if err := h.emu.AddReaction(h.ctx, ali, ch.ID, ts, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.settled()
+	var marks []incident.Event
+	for _, ev := range h.events(ch.ID) {
+		if ev.Kind == incident.KindMark {
+			marks = append(marks, ev)
+		}
+	}
+	if len(marks) != 1 || marks[0].Reaction != "eyes" || marks[0].Mark != incident.MarkKeyEvent {
+		t.Errorf("marks = %+v; want only :eyes: as a key event (the file replaces the defaults)", marks)
+	}
+}
+
+func TestServiceNamedLaterIsPagedAndItsOwnersInvited(t *testing.T) {
+	pd := pdfake.New(t, "pd-token")
+	h := newHarness(t, slackemu.Options{}, withPager(t, pd), withCatalog(t, catalogYAML))
+	h.emu.AddUser("U04PAYER", "pia")
+	ch := h.declare("P1 card declines")
+	h.command(ali, ch.ID, "set service payments")
+	h.waitFor("the payments page", func() bool {
+		for _, e := range triggers(pd, "trigger") {
+			if e.RoutingKey == "R0UTINGKEYPAYMENTSFROMTHEFILE0000" {
+				return true
+			}
+		}
+		return false
+	})
+	h.waitFor("the owner invited", func() bool {
+		c, _ := h.emu.ChannelByName(ch.Name)
+		return slices.Contains(c.Members, "U04PAYER")
+	})
+}

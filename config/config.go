@@ -48,9 +48,12 @@ type Secret struct {
 }
 
 // Resolve is the secret's value; ok is false when it names an environment
-// variable that is empty in getenv.
+// variable that is empty in getenv (a nil getenv has none set).
 func (s Secret) Resolve(getenv func(string) string) (string, bool) {
 	if s.Env != "" {
+		if getenv == nil {
+			return "", false
+		}
 		v := getenv(s.Env)
 		return v, v != ""
 	}

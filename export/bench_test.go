@@ -131,6 +131,9 @@ func BenchmarkExport10k(b *testing.B) {
 		name   string
 		render func() ([]byte, error)
 	}{
+		// The baseline: folding the log into a timeline, which every
+		// rendering of it starts with.
+		{"fold", func() ([]byte, error) { return nil, foldOnly(events) }},
 		{"json", func() ([]byte, error) { return export.JSON(inc, events, opts) }},
 		{"md", func() ([]byte, error) { return export.Markdown(inc, events, opts), nil }},
 	} {
@@ -166,4 +169,12 @@ func TestLongIncidentIsRealistic(t *testing.T) {
 			t.Errorf("%d %s events, want at least %d (all: %v)", kinds[kind], kind, min, kinds)
 		}
 	}
+}
+
+// foldOnly folds events, failing if the fold lost the timeline.
+func foldOnly(events []incident.Event) error {
+	if len(incident.Fold(events)) == 0 {
+		return fmt.Errorf("empty fold of %d events", len(events))
+	}
+	return nil
 }

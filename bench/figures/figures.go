@@ -36,7 +36,7 @@ func plan(quick, bleve bool) []*step {
 		goTest("slackemu", "./internal/slackemu/", ".", q("5000x", "100x"), 1, false),
 		goTest("runbooks-load", "./runbooks/", "Load", q("20x", "2x"), 1, false),
 		goTest("runbooks-search", "./runbooks/", "Search", q("20000x", "500x"), 1, false),
-		goTest("config", "./config/", "Check200Services", q("200x", "5x"), count, false),
+		goTest("config", "./config/", "Check200Services|YAMLNode200Services", q("200x", "5x"), count, false),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -171,8 +171,17 @@ func figures(steps []*step) []row {
 		return perOp(b("incident"), "BenchmarkFold100k")
 	}, "incident")
 	for _, f := range []struct{ name, sub string }{{"JSON", "json"}, {"Markdown", "md"}} {
-		add("export, 10k-event incident ("+f.name+")", "", func() (string, *bool, error) {
-			return docOf(b("export"), "BenchmarkExport10k/"+f.sub)
+		add("export, 10k-event incident ("+f.name+"), vs folding the same log", "", func() (string, *bool, error) {
+			s, met, err := docOf(b("export"), "BenchmarkExport10k/"+f.sub)
+			if err != nil {
+				return s, met, err
+			}
+			x, err1 := b("export").get("BenchmarkExport10k/"+f.sub, "ns/op")
+			fold, err2 := b("export").get("BenchmarkExport10k/fold", "ns/op")
+			if err := first(err1, err2); err != nil {
+				return "", nil, err
+			}
+			return fmt.Sprintf("%s; **%.1f×** the fold alone (%s)", s, x.median/fold.median, dur(fold.median)), met, nil
 		}, "export")
 	}
 	add("`/incident declare P1` → trigger at the PagerDuty Events API (fake)", "", func() (string, *bool, error) {
@@ -227,6 +236,11 @@ func figures(steps []*step) []row {
 			s, met, err := perOp(b("config"), "BenchmarkCheck200Services")
 			if mb, err2 := b("config").get("BenchmarkCheck200Services", "MB/s"); err == nil && err2 == nil {
 				s += fmt.Sprintf("; %.1f MB/s", mb.median)
+			}
+			check, err3 := b("config").get("BenchmarkCheck200Services", "ns/op")
+			parse, err4 := b("config").get("BenchmarkYAMLNode200Services", "ns/op")
+			if err == nil && first(err3, err4) == nil {
+				s += fmt.Sprintf("; **%.2f×** the YAML library's own parse of the file (%s)", check.median/parse.median, dur(parse.median))
 			}
 			return s, met, err
 		}, "config")
