@@ -154,7 +154,10 @@ func New(cfg Config, d Deps) *App {
 	rep := replies{log: log}
 	names := Names{api: d.Slack}
 	incidents := &Incidents{store: d.Store, slack: d.Slack, clock: d.Clock, log: log}
-	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, log: log}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, location: cfg.Location, log: log}
 	evidence := Evidence{slack: d.Slack}
 	background := NewBackground(log)
 	visibility := Visibility{slack: d.Slack, log: log}

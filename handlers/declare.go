@@ -237,14 +237,24 @@ type Headers struct {
 	}
 	catalog Catalog
 	// postmortemDue is the default delay from resolution to the
-	// postmortem's due date.
+	// postmortem's due date, a date in location.
 	postmortemDue time.Duration
+	location      *time.Location
 	log           *slog.Logger
 }
 
 // Render is the header of inc as it stands.
 func (h Headers) Render(inc incident.Incident) Message {
-	info := slackui.HeaderInfo{PostmortemDue: inc.PostmortemDueAt(h.postmortemDue)}
+	// A due date someone set is a date; the default is an instant, whose
+	// date is the one in the team's zone (as exports show it).
+	due := inc.PostmortemDue
+	if due.IsZero() {
+		if at := inc.PostmortemDueAt(h.postmortemDue); !at.IsZero() {
+			local := at.In(h.location)
+			due = time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
+		}
+	}
+	info := slackui.HeaderInfo{PostmortemDue: due}
 	catalog := h.catalog.Services()
 	for _, name := range inc.Services {
 		if svc, ok := catalog.Lookup(name); ok {
