@@ -64,6 +64,8 @@ func (r *reloader) apply(ctx context.Context, c *configfile.Config) {
 	r.live.Store(c)
 	if r.pager != nil {
 		r.pager.SetServices(c.PagerDutyKeys(r.getenv))
+	} else if len(c.PagerDuty) > 0 {
+		r.log.Warn("the config file now names PagerDuty keys, but PagerDuty was off when the bot started; restart it to page them", "path", r.path)
 	}
 	r.log.Info("config file reloaded", "path", r.path, "services", len(c.Catalog))
 }
