@@ -113,8 +113,11 @@ func (d *Approvals) approve(ctx context.Context, id, userID, editedText string, 
 		d.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindDraftEdited, Actor: userID, At: now, Text: final,
 			Data: map[string]string{"draft": id, "before": draft.Text, "change_ratio": strconv.FormatFloat(ratio, 'f', 3, 64)}})
 	}
-	d.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindDraftApproved, Actor: userID, At: now, Text: final,
+	approved, err := d.incidents.Record(ctx, inc.Number, incident.Event{Kind: incident.KindDraftApproved, Actor: userID, At: now, Text: final,
 		Data: map[string]string{"draft": id, "kind": string(draft.Kind), "edited": strconv.FormatBool(edited), "source": draft.Source}})
+	if err != nil {
+		d.log.Error("record", "incident", inc.ID(), "kind", incident.KindDraftApproved, "err", err)
+	}
 	if draft.Kind == incident.DraftPostmortem {
 		for i, it := range draft.ActionItems {
 			if it.ID == "" {
@@ -127,7 +130,21 @@ func (d *Approvals) approve(ctx context.Context, id, userID, editedText string, 
 		}
 	}
 	d.markDecided(ctx, draft, inc, where)
+	if trigger, ok := approvedTriggers[draft.Kind]; ok && approved.Seq > 0 {
+		cur, err := d.incidents.Get(ctx, inc.Number)
+		if err != nil {
+			d.log.Error("reload after approval", "incident", inc.ID(), "err", err)
+			cur = inc
+		}
+		d.listeners.Changed(ctx, Change{Trigger: trigger, Before: inc, After: cur, Actor: userID, Event: approved})
+	}
 	return nil
+}
+
+// approvedTriggers are what approving each kind of draft tells listeners.
+var approvedTriggers = map[incident.DraftKind]Trigger{
+	incident.DraftUpdate:     UpdateApproved,
+	incident.DraftPostmortem: PostmortemApproved,
 }
 
 // publish sends an approved draft where it belongs. It fails only when
@@ -142,7 +159,7 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 		// The reminder cadence restarts from this update, and the team has
 		// been told.
 		var told bool
-		before, cur, err := d.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
+		logged, err := d.incidents.changeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 			cur.LastUpdateAt = draft.DecidedAt
 			ev, err := cur.Record.MarkComm(incident.CommTeam, draft.DecidedBy, draft.DecidedAt)
 			if err != nil {
@@ -154,8 +171,8 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 		if err != nil {
 			d.log.Error("record last update time", "incident", inc.ID(), "err", err)
 		} else if told {
-			d.headers.Show(ctx, cur)
-			d.listeners.Changed(ctx, Change{Trigger: CommsSent, Before: before, After: cur, Actor: draft.DecidedBy})
+			d.headers.Show(ctx, logged.After)
+			d.listeners.Changed(ctx, changedBy(CommsSent, logged, draft.DecidedBy))
 		}
 		return nil
 	case incident.DraftPostmortem:

@@ -22,6 +22,11 @@ const (
 	Reopened        Trigger = "reopened"
 	FieldSet        Trigger = "field_set"
 	CommsSent       Trigger = "comms_sent"
+	Marked          Trigger = "marked"
+	UpdateApproved  Trigger = "update_approved"
+	// PostmortemApproved fires once the approved postmortem is published.
+	PostmortemApproved Trigger = "postmortem_approved"
+	ActionOverdue      Trigger = "action_overdue"
 )
 
 // Change is one trigger with the incident before and after it.
@@ -30,6 +35,20 @@ type Change struct {
 	Before, After incident.Incident
 	Actor         string
 	Field         incident.Field // for FieldSet: which field
+	Mark          incident.Mark  // for Marked: which mark
+	// Event is the logged event that records the change (Seq set), which
+	// tells one triggering event from another: workflows run once per
+	// event on any replica.
+	Event incident.Event
+}
+
+// changedBy builds the Change for a logged change; its first event names it.
+func changedBy(t Trigger, c Changed, actor string) Change {
+	ch := Change{Trigger: t, Before: c.Before, After: c.After, Actor: actor}
+	if len(c.Events) > 0 {
+		ch.Event = c.Events[0]
+	}
+	return ch
 }
 
 // Listener reacts to changes. It runs after the change is recorded and the

@@ -142,8 +142,9 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 	if decl.Private {
 		data["private"] = "true"
 	}
-	if _, err := d.incidents.Record(ctx, n, incident.Event{Kind: incident.KindDeclared, Actor: by, At: inc.DeclaredAt,
-		Text: decl.Description, Data: data}); err != nil {
+	declared, err := d.incidents.Record(ctx, n, incident.Event{Kind: incident.KindDeclared, Actor: by, At: inc.DeclaredAt,
+		Text: decl.Description, Data: data})
+	if err != nil {
 		log.Error("record declaration", "err", err)
 	}
 	if person {
@@ -172,7 +173,7 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 			log.Warn("pin header", "err", err)
 		}
 	}
-	d.listeners.Changed(ctx, Change{Trigger: Declared, After: inc, Actor: by})
+	d.listeners.Changed(ctx, Change{Trigger: Declared, After: inc, Actor: by, Event: declared})
 	log.Info("incident declared", "severity", inc.Severity.String(), "by", by)
 	return inc, nil
 }

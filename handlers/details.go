@@ -92,9 +92,8 @@ func (d *Details) set(ctx context.Context, c SlashCommand, args string, r Respon
 // told so.
 func (d *Details) apply(ctx context.Context, channelID, by string, values map[incident.Field]string, r Responder) error {
 	env := d.env()
-	var changed []incident.Event
-	before, inc, err := d.incidents.Change(ctx, channelID, func(inc *incident.Incident) ([]incident.Event, error) {
-		changed = nil
+	logged, err := d.incidents.ChangeLogged(ctx, channelID, func(inc *incident.Incident) ([]incident.Event, error) {
+		var changed []incident.Event
 		var noop error
 		for _, f := range incident.Fields {
 			v, ok := values[f]
@@ -123,7 +122,8 @@ func (d *Details) apply(ctx context.Context, channelID, by string, values map[in
 	if err != nil {
 		return err
 	}
-	for _, ev := range changed {
+	before, inc := logged.Before, logged.After
+	for _, ev := range logged.Events {
 		f := incident.Field(ev.Get("field"))
 		d.incidents.Post(ctx, inc.ChannelID, slackui.FieldSet(f, ev.Get("to"), by))
 	}
@@ -131,8 +131,8 @@ func (d *Details) apply(ctx context.Context, channelID, by string, values map[in
 	if added := newServices(before, inc); len(added) > 0 {
 		d.owners.Invite(ctx, inc, added)
 	}
-	for _, ev := range changed {
-		d.listeners.Changed(ctx, Change{Trigger: FieldSet, Before: before, After: inc, Actor: by, Field: incident.Field(ev.Get("field"))})
+	for _, ev := range logged.Events {
+		d.listeners.Changed(ctx, Change{Trigger: FieldSet, Before: before, After: inc, Actor: by, Field: incident.Field(ev.Get("field")), Event: ev})
 	}
 	return nil
 }
@@ -158,7 +158,7 @@ func (d *Details) comms(ctx context.Context, c SlashCommand, args string, _ Resp
 
 // markComm records that a communication went out.
 func (d *Details) markComm(ctx context.Context, channelID string, kind incident.Comm, by string) error {
-	before, inc, err := d.incidents.Change(ctx, channelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	logged, err := d.incidents.ChangeLogged(ctx, channelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		ev, err := inc.Record.MarkComm(kind, by, d.incidents.now())
 		if err != nil {
 			return nil, err
@@ -168,9 +168,10 @@ func (d *Details) markComm(ctx context.Context, channelID string, kind incident.
 	if err != nil {
 		return err
 	}
+	inc := logged.After
 	d.incidents.Post(ctx, inc.ChannelID, slackui.CommDone(kind, by))
 	d.headers.Show(ctx, inc)
-	d.listeners.Changed(ctx, Change{Trigger: CommsSent, Before: before, After: inc, Actor: by})
+	d.listeners.Changed(ctx, changedBy(CommsSent, logged, by))
 	return nil
 }
 

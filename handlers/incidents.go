@@ -147,40 +147,62 @@ type Mutation func(inc *incident.Incident) ([]incident.Event, error)
 // record the events f returns, save. Slack calls belong after it returns,
 // outside the lock, so a rate-limited Slack never holds it.
 func (x *Incidents) Change(ctx context.Context, channelID string, f Mutation) (before, after incident.Incident, err error) {
-	n, ok, err := x.lookup(ctx, channelID)
-	if err != nil {
-		return before, after, err
-	}
-	if !ok {
-		return before, after, errNotIncident
-	}
-	return x.ChangeNumber(ctx, n, f)
+	c, err := x.ChangeLogged(ctx, channelID, f)
+	return c.Before, c.After, err
 }
 
 // ChangeNumber is Change for incident n.
 func (x *Incidents) ChangeNumber(ctx context.Context, n int64, f Mutation) (before, after incident.Incident, err error) {
-	err = x.locked(ctx, n, func() error {
+	c, err := x.changeNumber(ctx, n, f)
+	return c.Before, c.After, err
+}
+
+// Changed is a change made under the lock: the incident before and after,
+// and the events that recorded it, as logged (Seq set).
+type Changed struct {
+	Before, After incident.Incident
+	Events        []incident.Event
+}
+
+// ChangeLogged is Change returning the recorded events too, so listeners
+// can tell one triggering event from another.
+func (x *Incidents) ChangeLogged(ctx context.Context, channelID string, f Mutation) (Changed, error) {
+	n, ok, err := x.lookup(ctx, channelID)
+	if err != nil {
+		return Changed{}, err
+	}
+	if !ok {
+		return Changed{}, errNotIncident
+	}
+	return x.changeNumber(ctx, n, f)
+}
+
+func (x *Incidents) changeNumber(ctx context.Context, n int64, f Mutation) (Changed, error) {
+	var c Changed
+	err := x.locked(ctx, n, func() error {
 		cur, err := x.store.Incident(ctx, n)
 		if err != nil {
 			return fmt.Errorf("reload incident %d: %w", n, err)
 		}
-		before = cur.Clone()
+		c.Before = cur.Clone()
 		events, err := f(&cur)
 		if err != nil {
 			return err
 		}
 		for _, ev := range events {
-			if _, err := x.Record(ctx, cur.Number, ev); err != nil {
+			saved, err := x.Record(ctx, cur.Number, ev)
+			if err != nil {
 				return err
 			}
+			c.Events = append(c.Events, saved)
 		}
 		if err := x.store.SaveIncident(ctx, cur); err != nil {
 			return fmt.Errorf("save incident %d: %w", cur.Number, err)
 		}
-		after = cur
+		c.After = cur
 		return nil
 	})
-	return before, after, err
+	return c, err
 }
 
 // locked runs f holding incident n's lock.

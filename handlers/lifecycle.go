@@ -35,7 +35,7 @@ func (l *Lifecycle) status(ctx context.Context, c SlashCommand, args string, r R
 	if to == incident.Resolved {
 		return l.resolve(ctx, c, "", r)
 	}
-	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	changed, err := l.incidents.ChangeLogged(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if err := incident.CanTransition(inc.Status, to); err != nil {
 			return nil, err
 		}
@@ -50,13 +50,14 @@ func (l *Lifecycle) status(ctx context.Context, c SlashCommand, args string, r R
 	if err != nil {
 		return err
 	}
+	before, inc := changed.Before, changed.After
 	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf("%s Status changed from *%s* to *%s* by %s.", slackui.StatusEmoji[to], before.Status, to, slackui.Mention(c.UserID)))
 	l.headers.Refresh(ctx, inc)
 	trigger := StatusChanged
 	if before.Status == incident.Resolved {
 		trigger = Reopened
 	}
-	l.listeners.Changed(ctx, Change{Trigger: trigger, Before: before, After: inc, Actor: c.UserID})
+	l.listeners.Changed(ctx, changedBy(trigger, changed, c.UserID))
 	return nil
 }
 
@@ -65,7 +66,7 @@ func (l *Lifecycle) severity(ctx context.Context, c SlashCommand, args string, _
 	if !ok {
 		return incident.Errorf(incident.EInvalid, "Severity must be P1, P2, P3 or P4 — for example `/incident severity P2`.")
 	}
-	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	changed, err := l.incidents.ChangeLogged(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if inc.Severity == to {
 			return nil, incident.Errorf(incident.ENoop, "The incident is already %s.", to)
 		}
@@ -77,13 +78,14 @@ func (l *Lifecycle) severity(ctx context.Context, c SlashCommand, args string, _
 	if err != nil {
 		return err
 	}
+	before, inc := changed.Before, changed.After
 	verb := "lowered"
 	if to < before.Severity {
 		verb = "raised"
 	}
 	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf("%s Severity %s from *%s* to *%s* by %s.", slackui.SeverityEmoji[to], verb, before.Severity, to, slackui.Mention(c.UserID)))
 	l.headers.Refresh(ctx, inc)
-	l.listeners.Changed(ctx, Change{Trigger: SeverityChanged, Before: before, After: inc, Actor: c.UserID})
+	l.listeners.Changed(ctx, changedBy(SeverityChanged, changed, c.UserID))
 	return nil
 }
 
@@ -101,7 +103,7 @@ func (l *Lifecycle) role(ctx context.Context, c SlashCommand, args string, _ Res
 	if !ok {
 		return incident.Errorf(incident.EInvalid, "Mention the person with @, so Slack links them. %s", usage)
 	}
-	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	changed, err := l.incidents.ChangeLogged(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if inc.Roles[role] == who {
 			return nil, incident.Errorf(incident.ENoop, "%s is already the %s.", slackui.Mention(who), strings.ToLower(role.Title()))
 		}
@@ -116,18 +118,19 @@ func (l *Lifecycle) role(ctx context.Context, c SlashCommand, args string, _ Res
 	if err != nil {
 		return err
 	}
+	inc := changed.After
 	if err := l.slack.Invite(ctx, inc.ChannelID, who); err != nil {
 		l.log.Warn("invite role holder", "incident", inc.ID(), "user", who, "err", err)
 	}
 	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":busts_in_silhouette: %s is now the *%s* (set by %s).", slackui.Mention(who), strings.ToLower(role.Title()), slackui.Mention(c.UserID)))
 	l.headers.Refresh(ctx, inc)
-	l.listeners.Changed(ctx, Change{Trigger: RoleAssigned, Before: before, After: inc, Actor: c.UserID})
+	l.listeners.Changed(ctx, changedBy(RoleAssigned, changed, c.UserID))
 	return nil
 }
 
 func (l *Lifecycle) resolve(ctx context.Context, c SlashCommand, _ string, _ Responder) error {
 	var dur string
-	before, inc, err := l.incidents.Change(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	changed, err := l.incidents.ChangeLogged(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if !inc.Active() {
 			return nil, incident.Errorf(incident.ENoop, "%s is already resolved. To reopen it, `/incident status investigating`.", inc.ID())
 		}
@@ -143,8 +146,9 @@ func (l *Lifecycle) resolve(ctx context.Context, c SlashCommand, _ string, _ Res
 	if err != nil {
 		return err
 	}
+	inc := changed.After
 	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), slackui.Mention(c.UserID), dur))
 	l.headers.Refresh(ctx, inc)
-	l.listeners.Changed(ctx, Change{Trigger: Resolved, Before: before, After: inc, Actor: c.UserID})
+	l.listeners.Changed(ctx, changedBy(Resolved, changed, c.UserID))
 	return nil
 }

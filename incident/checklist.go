@@ -1,0 +1,129 @@
+package incident
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+)
+
+// Checklist is a named list of things to do during an incident, from the
+// config file or built in.
+type Checklist struct {
+	Name  string
+	Items []ChecklistItem
+}
+
+// ChecklistItem is one thing to do; Role, when set, owns it, and a Required
+// item left open makes resolving ask for confirmation.
+type ChecklistItem struct {
+	Text     string `json:"text"`
+	Role     Role   `json:"role,omitempty"`
+	Required bool   `json:"required,omitempty"`
+}
+
+// CommsChecklist is the built-in communications checklist: the seeds'
+// customer notification, team update and status page.
+var CommsChecklist = Checklist{Name: "comms", Items: []ChecklistItem{
+	{Text: "Tell affected customers", Role: Comms, Required: true},
+	{Text: "Update the team", Role: Comms, Required: true},
+	{Text: "Update the status page", Role: Comms},
+}}
+
+// Checklist operations recorded in KindChecklist events' Data["op"].
+const (
+	ChecklistAttach = "attach" // Text holds the items as JSON, copied when attached
+	ChecklistTick   = "tick"
+	ChecklistUntick = "untick"
+	ChecklistSkip   = "skip" // resolved with the item still open, confirmed
+)
+
+// KindChecklist records a checklist attached, an item ticked, unticked or
+// skipped: Data op, list, item (0-based index).
+const KindChecklist Kind = "checklist"
+
+// AttachEvent is the event that attaches c to an incident. The items are
+// copied into it, so a later config change never rewrites a checklist in use.
+func AttachEvent(c Checklist, by string, at time.Time) Event {
+	items, _ := json.Marshal(c.Items)
+	return Event{Kind: KindChecklist, Actor: by, At: at, Text: string(items),
+		Data: map[string]string{"op": ChecklistAttach, "list": c.Name}}
+}
+
+// ItemEvent records op on item i of the named checklist.
+func ItemEvent(op, list string, i int, by string, at time.Time) Event {
+	return Event{Kind: KindChecklist, Actor: by, At: at,
+		Data: map[string]string{"op": op, "list": list, "item": strconv.Itoa(i)}}
+}
+
+// AttachedChecklist is a checklist on an incident with each item's state.
+type AttachedChecklist struct {
+	Name  string
+	Items []ItemState
+}
+
+// ItemState is a checklist item and who ticked it when (zero while open).
+type ItemState struct {
+	ChecklistItem
+	Done    bool
+	Skipped bool
+	By      string
+	At      time.Time
+}
+
+// Open lists the items not done.
+func (c AttachedChecklist) Open() []ItemState {
+	var out []ItemState
+	for _, it := range c.Items {
+		if !it.Done {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// Checklists folds an incident's log into its checklists, in the order
+// attached. Attaching a list already attached is ignored; events about an
+// unknown list or item are ignored, since the fold must accept any log.
+func Checklists(events []Event) []AttachedChecklist {
+	var out []AttachedChecklist
+	index := map[string]int{}
+	for _, ev := range events {
+		if ev.Kind != KindChecklist {
+			continue
+		}
+		name := ev.Get("list")
+		if ev.Get("op") == ChecklistAttach {
+			if _, ok := index[name]; ok {
+				continue
+			}
+			var items []ChecklistItem
+			if err := json.Unmarshal([]byte(ev.Text), &items); err != nil {
+				continue
+			}
+			c := AttachedChecklist{Name: name}
+			for _, it := range items {
+				c.Items = append(c.Items, ItemState{ChecklistItem: it})
+			}
+			index[name] = len(out)
+			out = append(out, c)
+			continue
+		}
+		ci, ok := index[name]
+		i, err := strconv.Atoi(ev.Get("item"))
+		if !ok || err != nil || i < 0 || i >= len(out[ci].Items) {
+			continue
+		}
+		it := &out[ci].Items[i]
+		switch ev.Get("op") {
+		case ChecklistTick:
+			it.Done, it.Skipped, it.By, it.At = true, false, ev.Actor, ev.At
+		case ChecklistUntick:
+			it.Done, it.Skipped, it.By, it.At = false, false, "", time.Time{}
+		case ChecklistSkip:
+			if !it.Done {
+				it.Skipped, it.By, it.At = true, ev.Actor, ev.At
+			}
+		}
+	}
+	return out
+}
