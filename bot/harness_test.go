@@ -16,10 +16,12 @@ import (
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
+	"github.com/incidentbot/incidentbot/internal/retry"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
 	"github.com/incidentbot/incidentbot/store"
+	"github.com/incidentbot/incidentbot/webhook"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -55,8 +57,9 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	hc := c.Handlers
 	hc.BotUserID, hc.BotID = session.UserID, session.BotID
 	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
+	deps.Webhooks, deps.Getenv = webhook.New(retry.Policy{MaxRetries: 2, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond}), c.Getenv
 	if c.Catalog != nil {
-		deps.Catalog = c.Catalog
+		deps.Catalog, deps.Workflows = c.Catalog, c.Catalog
 		if c.Pager != nil {
 			c.Pager.SetServices(c.Catalog.Current().PagerDutyKeys(c.Getenv))
 		}

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -81,6 +82,7 @@ type Store interface {
 	ExternalLinks
 	History
 	ActiveLister
+	Scheduler
 }
 
 // Deps are the adapters App wires into the capabilities. Drafter, Pager and
@@ -95,10 +97,16 @@ type Deps struct {
 		RunbookSearcher
 		Suggester
 	}
-	// Catalog is the config file as it stands; nil means none.
-	Catalog Catalog
-	Clock   Clock
-	Logger  *slog.Logger
+	// Catalog and Workflows are the config file as it stands; nil means
+	// none.
+	Catalog   Catalog
+	Workflows WorkflowSource
+	// Webhooks delivers workflow webhooks; nil makes webhook steps fail
+	// with a reason. Getenv reads their signing secrets.
+	Webhooks WebhookPoster
+	Getenv   func(string) string
+	Clock    Clock
+	Logger   *slog.Logger
 }
 
 // App is incidentbot's capabilities wired together, behind the routing
@@ -108,6 +116,7 @@ type App struct {
 	recorder   *Recorder
 	paging     *Paging
 	reminders  *Reminders
+	workflows  *Workflows
 	background *Background
 	replies
 	log *slog.Logger
@@ -117,6 +126,9 @@ type App struct {
 func New(cfg Config, d Deps) *App {
 	if d.Catalog == nil {
 		d.Catalog = noCatalog{}
+	}
+	if d.Workflows == nil {
+		d.Workflows = noWorkflows{}
 	}
 	// The environment wins over the file, which wins over the defaults;
 	// the file may reload, so they are read each time.
@@ -170,9 +182,12 @@ func New(cfg Config, d Deps) *App {
 	}
 	paging := &Paging{incidents: incidents, pager: d.Pager, store: d.Store, slack: d.Slack, headers: headers,
 		background: background, replies: rep, log: log}
+	workflows := &Workflows{incidents: incidents, source: d.Workflows, catalog: d.Catalog, store: d.Store, slack: d.Slack,
+		owners: owners, paging: paging, headers: headers, webhooks: d.Webhooks, getenv: d.Getenv,
+		location: cfg.Location, background: background, log: log}
 	// Listeners run in this order after each change: stakeholders hear of
-	// it, then the on-call is paged.
-	changed := listeners{list: []Listener{announcer, paging}, log: log}
+	// it, the on-call is paged, then the team's workflows run.
+	changed := listeners{list: []Listener{announcer, paging, workflows}, log: log}
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
 		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
@@ -180,11 +195,12 @@ func New(cfg Config, d Deps) *App {
 	details := &Details{incidents: incidents, catalog: d.Catalog, slack: d.Slack, owners: owners, headers: headers,
 		listeners: changed, background: background, location: cfg.Location, replies: rep, log: log}
 	a := &App{
-		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: details,
+		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: []MarkListener{details, workflows},
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
 		paging: paging,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
 			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
+		workflows:  workflows,
 		background: background,
 		replies:    rep,
 		log:        log,
@@ -302,8 +318,11 @@ func (a *App) Recorder() *Recorder { return a.recorder }
 // Alert takes an event from the paging system's webhook.
 func (a *App) Alert(ctx context.Context, al incident.Alert) error { return a.paging.Alert(ctx, al) }
 
-// Remind sends the reminders that are due; cron calls it on every replica.
-func (a *App) Remind(ctx context.Context) error { return a.reminders.Remind(ctx) }
+// Remind sends the reminders that are due and runs the workflows' due
+// reminders; cron calls it on every replica.
+func (a *App) Remind(ctx context.Context) error {
+	return errors.Join(a.reminders.Remind(ctx), a.workflows.Tick(ctx))
+}
 
 // Wait blocks until background work (paging with retries) has finished.
 func (a *App) Wait() { a.background.Wait() }

@@ -297,35 +297,54 @@ type Owners struct {
 // in the channel: the owners must be reached some other way.
 func (o Owners) Invite(ctx context.Context, inc incident.Incident, services []string) {
 	catalog := o.catalog.Services()
-	var users []string
+	var ids []string
 	for _, name := range services {
-		svc, ok := catalog.Lookup(name)
-		if !ok {
+		if svc, ok := catalog.Lookup(name); ok {
+			ids = append(ids, svc.Owners...)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	if _, err := o.InviteIDs(ctx, inc, ids); err != nil {
+		o.log.Warn("invite service owners", "incident", inc.ID(), "err", err)
+		o.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":warning: I could not invite every owner of %s: %s Invite them by hand.",
+			slackui.Escape(strings.Join(services, ", ")), incident.ErrorMessage(err)))
+	}
+}
+
+// InviteIDs invites users (U…, W…) and the members of user groups (S…) to
+// inc's channel and returns the users invited. A group that cannot be
+// expanded is reported in the error; the others are still invited.
+func (o Owners) InviteIDs(ctx context.Context, inc incident.Incident, ids []string) ([]string, error) {
+	var users []string
+	var failed []string
+	for _, id := range ids {
+		if !strings.HasPrefix(id, "S") {
+			users = append(users, id)
 			continue
 		}
-		for _, id := range svc.Owners {
-			if !strings.HasPrefix(id, "S") {
-				users = append(users, id)
-				continue
-			}
-			members, err := o.slack.UserGroupMembers(ctx, id)
-			if err != nil {
-				o.log.Warn("expand owner group", "incident", inc.ID(), "group", id, "err", err)
-				o.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":warning: I could not invite the members of <!subteam^%s> (owners of %s). Invite them by hand.", id, name))
-				continue
-			}
-			users = append(users, members...)
+		members, err := o.slack.UserGroupMembers(ctx, id)
+		if err != nil {
+			o.log.Warn("expand user group", "incident", inc.ID(), "group", id, "err", err)
+			failed = append(failed, "<!subteam^"+id+">")
+			continue
 		}
+		users = append(users, members...)
 	}
 	slices.Sort(users)
 	users = slices.Compact(users)
+	var err error
+	if len(failed) > 0 {
+		err = incident.Errorf(incident.EUnavailable, "I could not list the members of %s.", strings.Join(failed, ", "))
+	}
 	if len(users) == 0 {
-		return
+		return nil, err
 	}
-	if err := o.slack.Invite(ctx, inc.ChannelID, users...); err != nil {
-		o.log.Warn("invite service owners", "incident", inc.ID(), "err", err)
-		o.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":warning: I could not invite the owners of %s. Invite them by hand.", slackui.Escape(strings.Join(services, ", "))))
+	if ierr := o.slack.Invite(ctx, inc.ChannelID, users...); ierr != nil {
+		return nil, fmt.Errorf("invite %d people to %s: %w", len(users), inc.ID(), ierr)
 	}
+	return users, err
 }
 
 // labelled is a message that names what it is ("Hypothesis: …").

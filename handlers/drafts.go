@@ -156,6 +156,9 @@ func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident
 	defer cancel()
 	req := incident.DraftRequest{Kind: kind, Incident: inc, Events: events, SpentUSD: spent, Now: d.incidents.now(),
 		Names: d.names.Map(ctx, people(inc, events)), Location: d.location, Cadence: d.cadence()}
+	if inc.CadenceSet {
+		req.Cadence[inc.Severity] = inc.Cadence
+	}
 	draft, err := d.drafter.Draft(ctx, req)
 	if err != nil {
 		return incident.Draft{}, nil, fmt.Errorf("draft %s for %s: %w", kind, inc.ID(), err)

@@ -35,7 +35,7 @@ type Recorder struct {
 	marks     func() map[string]incident.Mark
 	// marked hears of each new mark once it is on the log; it must not
 	// block, since the event is acknowledged after Reaction returns.
-	marked    MarkListener
+	marked    []MarkListener
 	botUserID string
 	botID     string
 	logger    *slog.Logger
@@ -202,8 +202,10 @@ func (rec *Recorder) Reaction(ctx context.Context, r ReactionEvent) error {
 	if err != nil {
 		return fmt.Errorf("record %s of %s in incident %d: %w", kind, r.ItemTS, n, err)
 	}
-	if added && kind == incident.KindMark && rec.marked != nil {
-		rec.marked.Marked(ctx, r.ChannelID, saved)
+	if added && kind == incident.KindMark {
+		for _, l := range rec.marked {
+			l.Marked(ctx, r.ChannelID, saved)
+		}
 	}
 	return nil
 }

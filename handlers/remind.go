@@ -65,7 +65,7 @@ func (h *Reminders) Remind(ctx context.Context) error {
 
 func (h *Reminders) remindOne(ctx context.Context, inc incident.Incident, now time.Time) error {
 	if inc.Active() {
-		cadence := h.cadence()[inc.Severity]
+		cadence := inc.UpdateCadence(h.cadence())
 		if cadence <= 0 {
 			return nil
 		}

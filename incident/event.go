@@ -34,6 +34,9 @@ const (
 	KindNote          Kind = "note"
 	KindField         Kind = "field" // a record field set: Data field, from, to
 	KindComms         Kind = "comms" // a communication sent: Data comm
+	// KindWorkflow is a workflow step's outcome: Data workflow, step,
+	// outcome ("ok" or "failed"), users (invited IDs); Text the detail.
+	KindWorkflow Kind = "workflow"
 )
 
 // Conversation reports whether k is something a person said, as opposed to a

@@ -177,6 +177,10 @@ type Incident struct {
 	// Private incidents have a private channel and are left out of
 	// everything read outside it.
 	Private bool
+	// Cadence, when CadenceSet, replaces the severity's update cadence for
+	// this incident (a workflow's cadence step); 0 means no reminders.
+	Cadence    time.Duration
+	CadenceSet bool
 	// Record is what is known about the incident: service, impact, cause…
 	Record
 }
@@ -233,4 +237,13 @@ func FormatDuration(d time.Duration) string {
 		}
 		return fmt.Sprintf("%dd %dh", days, h)
 	}
+}
+
+// UpdateCadence is how often inc owes a status update: its own cadence when
+// one was set, else its severity's in cadence.
+func (i Incident) UpdateCadence(cadence map[Severity]time.Duration) time.Duration {
+	if i.CadenceSet {
+		return i.Cadence
+	}
+	return cadence[i.Severity]
 }

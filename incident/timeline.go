@@ -223,6 +223,8 @@ func (e Entry) DescribeAs(name func(id string) string) string {
 		return describeField(Field(get("field")), get("to"), name)
 	case KindComms:
 		return fmt.Sprintf("%s communication sent", strings.ToLower(Comm(get("comm")).Label()))
+	case KindWorkflow:
+		return describeWorkflow(get("workflow"), get("outcome"), get("users"), e.Text, name)
 	}
 	if e.Text != "" {
 		return fmt.Sprintf("%s: %s", e.Kind, e.Text)
@@ -266,4 +268,20 @@ func describeField(f Field, to string, name func(id string) string) string {
 		to = fmt.Sprintf("%s (%s)", to, AIConnection(to).Describe())
 	}
 	return fmt.Sprintf("%s: %s", label, to)
+}
+
+// describeWorkflow says what a workflow step did: "workflow payments-major:
+// invited ali, sam" or "workflow payments-major: failed: page payments: …".
+func describeWorkflow(wf, outcome, users, text string, name func(id string) string) string {
+	if users != "" {
+		var names []string
+		for _, id := range strings.Split(users, ",") {
+			names = append(names, name(id))
+		}
+		text = strings.TrimSpace(text + " " + strings.Join(names, ", "))
+	}
+	if outcome == "failed" {
+		return fmt.Sprintf("workflow %s failed: %s", wf, text)
+	}
+	return fmt.Sprintf("workflow %s: %s", wf, text)
 }

@@ -35,6 +35,7 @@ const (
 	hNudgedAt     = "nudged_at"
 	hPostmortemID = "postmortem_id"
 	hPrivate      = "private"
+	hCadence      = "update_cadence"
 	// The record.
 	hServices     = "services"
 	hImpact       = "impact"
@@ -250,6 +251,9 @@ func encodeIncident(inc incident.Incident) (map[string]any, error) {
 	if inc.Private {
 		m[hPrivate] = "1"
 	}
+	if inc.CadenceSet {
+		m[hCadence] = inc.Cadence.String()
+	}
 	if err := encodeRecord(inc.Record, put); err != nil {
 		return nil, err
 	}
@@ -373,6 +377,12 @@ func decodeIncident(m map[string]string) (incident.Incident, error) {
 	inc.ExternalURL = m[hExternalURL]
 	inc.PostmortemID = m[hPostmortemID]
 	inc.Private = m[hPrivate] == "1"
+	if v := m[hCadence]; v != "" {
+		if inc.Cadence, err = time.ParseDuration(v); err != nil {
+			return inc, fmt.Errorf("decode update cadence: %w", err)
+		}
+		inc.CadenceSet = true
+	}
 	if inc.Record, err = decodeRecord(m); err != nil {
 		return inc, err
 	}

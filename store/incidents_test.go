@@ -35,6 +35,7 @@ func fullIncident(n int64) incident.Incident {
 		NudgedAt:     at.Add(40 * time.Minute),
 		PostmortemID: "d-77",
 		Private:      true,
+		Cadence:      15 * time.Minute, CadenceSet: true,
 		Record: incident.Record{
 			Services: []string{"checkout", "payments"}, Impact: "EU customers cannot pay by card",
 			Customers: 1200, CustomersKnown: true,
@@ -58,6 +59,7 @@ func TestIncidentRoundTrip(t *testing.T) {
 		{"every field set", fullIncident(42)},
 		{"only the number", incident.Incident{Number: 7}},
 		{"none of a zero customer count is lost", incident.Incident{Number: 9, Record: incident.Record{CustomersKnown: true}}},
+		{"a cadence of none", incident.Incident{Number: 10, CadenceSet: true}},
 		{"active, no channel yet", incident.Incident{Number: 8, Title: "slow search", Severity: incident.P3, Status: incident.Investigating}},
 	}
 	for _, tt := range tests {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/internal/retry"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
 	"github.com/incidentbot/incidentbot/store"
+	"github.com/incidentbot/incidentbot/webhook"
 )
 
 // parts are what a running bot is assembled from.
@@ -26,6 +29,10 @@ type parts struct {
 	getenv   func(string) string // for the config file's env: references
 	logger   *slog.Logger
 }
+
+// webhookRetry is how workflow webhooks are retried: a few times, within
+// the step's two minutes.
+var webhookRetry = retry.Policy{MaxRetries: 3, Base: 500 * time.Millisecond, Max: 10 * time.Second}
 
 // assemble signs in to Slack and wires the adapters into the capabilities
 // and the capabilities into the transport. It is the one place that knows
@@ -45,8 +52,9 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	if p.pager != nil {
 		deps.Pager = p.pager
 	}
+	deps.Webhooks, deps.Getenv = webhook.New(webhookRetry), p.getenv
 	if p.catalog != nil {
-		deps.Catalog = p.catalog
+		deps.Catalog, deps.Workflows = p.catalog, p.catalog
 		if p.pager != nil {
 			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
 		}
