@@ -108,8 +108,8 @@ func (c AttachedChecklist) OpenRequired() []ItemState {
 	return out
 }
 
-// Find returns the attached checklist named name.
-func Find(lists []AttachedChecklist, name string) (AttachedChecklist, bool) {
+// FindChecklist returns the attached checklist named name.
+func FindChecklist(lists []AttachedChecklist, name string) (AttachedChecklist, bool) {
 	for _, c := range lists {
 		if c.Name == name {
 			return c, true

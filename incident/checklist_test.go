@@ -13,7 +13,7 @@ func TestChecklistFold(t *testing.T) {
 		{Text: "Tell support"},
 	}}
 	comms := func() incident.AttachedChecklist {
-		c, _ := incident.Find(incident.Checklists([]incident.Event{incident.AttachEvent(incident.CommsChecklist, "U1", at(0))}), "comms")
+		c, _ := incident.FindChecklist(incident.Checklists([]incident.Event{incident.AttachEvent(incident.CommsChecklist, "U1", at(0))}), "comms")
 		return c
 	}()
 	log := []incident.Event{
@@ -67,7 +67,7 @@ func TestChecklistFold(t *testing.T) {
 }
 
 func TestChecklistEventsOnTheTimeline(t *testing.T) {
-	comms, _ := incident.Find(incident.Checklists([]incident.Event{incident.AttachEvent(incident.CommsChecklist, "U1", at(0))}), "comms")
+	comms, _ := incident.FindChecklist(incident.Checklists([]incident.Event{incident.AttachEvent(incident.CommsChecklist, "U1", at(0))}), "comms")
 	log := []incident.Event{
 		incident.AttachEvent(incident.CommsChecklist, "U1", at(0)),
 		incident.PostedEvent("comms", "1700.1", at(0)),
@@ -89,5 +89,23 @@ func TestChecklistEventsOnTheTimeline(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("timeline (the posted pointer left out):\n got %q\nwant %q", got, want)
+	}
+}
+
+// BenchmarkChecklists is the fold a checkbox click runs (twice) and resolve
+// runs once: a 10,000-event log with two lists and 40 ticks among it.
+func BenchmarkChecklists(b *testing.B) {
+	log := genIncident(10000)
+	comms, _ := incident.FindChecklist(incident.Checklists([]incident.Event{incident.AttachEvent(incident.CommsChecklist, "U1", at(0))}), "comms")
+	log = append(log, incident.AttachEvent(incident.CommsChecklist, "U1", at(0)),
+		incident.AttachEvent(incident.Checklist{Name: "db-failover", Items: []incident.ChecklistItem{{Text: "Freeze writes", Required: true}}}, "U1", at(0)))
+	for i := range 40 {
+		log = append(log, comms.Change(incident.ChecklistTick, i%3, "U2", at(i)))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if lists := incident.Checklists(log); len(lists) != 2 {
+			b.Fatal(len(lists))
+		}
 	}
 }

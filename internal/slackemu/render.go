@@ -195,7 +195,7 @@ func (e *Emulator) renderBlocks(raw json.RawMessage) []string {
 					parts = append(parts, e.plain(t))
 				}
 			}
-			out = append(out, "» "+strings.Join(parts, " · "))
+			out = append(out, strings.Split("» "+strings.Join(parts, " · "), "\n")...)
 		case "divider":
 			out = append(out, strings.Repeat("-", 40))
 		case "actions":
