@@ -22,6 +22,10 @@ const (
 	ActionEditDetails   = slackui.ActionEditDetails
 	ActionSetHypothesis = slackui.ActionSetHypothesis
 	ActionSetRootCause  = slackui.ActionSetRootCause
+	// ActionChecklistToggle is every checklist's checkboxes; the block_id
+	// names the list.
+	ActionChecklistToggle = slackui.ActionChecklistToggle
+	ActionResolveConfirm  = slackui.ActionResolveConfirm
 )
 
 // Config holds the handlers' settings.
@@ -97,14 +101,18 @@ type Deps struct {
 	}
 	// Catalog is the config file as it stands; nil means none.
 	Catalog Catalog
-	Clock   Clock
-	Logger  *slog.Logger
+	// Checklists are the file's named checklists; nil means none, and the
+	// built-in comms list is there either way.
+	Checklists ChecklistSource
+	Clock      Clock
+	Logger     *slog.Logger
 }
 
 // App is incidentbot's capabilities wired together, behind the routing
 // table. It is safe for concurrent use.
 type App struct {
 	routes     *Routes
+	checklists *Checklists
 	recorder   *Recorder
 	paging     *Paging
 	reminders  *Reminders
@@ -170,9 +178,10 @@ func New(cfg Config, d Deps) *App {
 	}
 	paging := &Paging{incidents: incidents, pager: d.Pager, store: d.Store, slack: d.Slack, headers: headers,
 		background: background, replies: rep, log: log}
+	checklists := &Checklists{incidents: incidents, source: checklistCatalog{file: d.Checklists}, slack: d.Slack, log: log}
 	// Listeners run in this order after each change: stakeholders hear of
-	// it, then the on-call is paged.
-	changed := listeners{list: []Listener{announcer, paging}, log: log}
+	// it, then the on-call is paged, then checklists show what was skipped.
+	changed := listeners{list: []Listener{announcer, paging, checklists}, log: log}
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
 		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
@@ -182,7 +191,8 @@ func New(cfg Config, d Deps) *App {
 	a := &App{
 		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: details,
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
-		paging: paging,
+		paging:     paging,
+		checklists: checklists,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
 			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
 		background: background,
@@ -204,6 +214,7 @@ func New(cfg Config, d Deps) *App {
 		paging,
 		details,
 		&Exports{incidents: incidents, slack: d.Slack, names: names, location: cfg.Location, postmortemDue: cfg.PostmortemDue, replies: rep},
+		checklists,
 	)
 	return a
 }
@@ -295,6 +306,9 @@ func (a *App) SubmitView(ctx context.Context, v ViewSubmission, r Responder) {
 		a.fail(ctx, r, "view "+v.CallbackID, err, "user", v.UserID)
 	}
 }
+
+// Checklists attaches checklists, for workflows.
+func (a *App) Checklists() *Checklists { return a.checklists }
 
 // Recorder records what is said in incident channels.
 func (a *App) Recorder() *Recorder { return a.recorder }
