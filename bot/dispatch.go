@@ -174,7 +174,8 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 		r := urlResponder{url: cb.ResponseURL, client: &http.Client{Timeout: 10 * time.Second}}
 		for _, act := range cb.ActionCallback.BlockActions {
 			a := handlers.BlockAction{UserID: cb.User.ID, ChannelID: cb.Channel.ID, MessageTS: cb.Container.MessageTs,
-				ActionID: act.ActionID, Value: act.Value, TriggerID: cb.TriggerID}
+				BlockID: act.BlockID, ActionID: act.ActionID, Value: act.Value, Selected: optionValues(act.SelectedOptions),
+				TriggerID: cb.TriggerID}
 			b.goTracked(func() {
 				ctx, cancel := context.WithTimeout(b.workCtx, interactionTimeout)
 				defer cancel()
@@ -203,6 +204,15 @@ func (b *Bot) handleInteractive(c *conn, evt socketmode.Event) {
 	}
 }
 
+// optionValues are the values of selected options.
+func optionValues(opts []slack.OptionBlockObject) []string {
+	out := make([]string, len(opts))
+	for i, o := range opts {
+		out[i] = o.Value
+	}
+	return out
+}
+
 // viewValues flattens a view's state to block_id -> action_id -> value:
 // a text, the selected option, user or date, or several selected options
 // joined by commas (option values never contain one here).
@@ -223,11 +233,7 @@ func viewValues(state *slack.ViewState) map[string]map[string]string {
 			case v.SelectedDate != "":
 				val = v.SelectedDate
 			case len(v.SelectedOptions) > 0:
-				picked := make([]string, len(v.SelectedOptions))
-				for i, o := range v.SelectedOptions {
-					picked[i] = o.Value
-				}
-				val = strings.Join(picked, ",")
+				val = strings.Join(optionValues(v.SelectedOptions), ",")
 			}
 			out[block][action] = val
 		}

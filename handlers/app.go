@@ -23,6 +23,10 @@ const (
 	ActionEditDetails   = slackui.ActionEditDetails
 	ActionSetHypothesis = slackui.ActionSetHypothesis
 	ActionSetRootCause  = slackui.ActionSetRootCause
+	// ActionChecklistToggle is every checklist's checkboxes; the block_id
+	// names the list.
+	ActionChecklistToggle = slackui.ActionChecklistToggle
+	ActionResolveConfirm  = slackui.ActionResolveConfirm
 )
 
 // Config holds the handlers' settings.
@@ -101,6 +105,9 @@ type Deps struct {
 	// none.
 	Catalog   Catalog
 	Workflows WorkflowSource
+	// Checklists are the file's named checklists; nil means none, and the
+	// built-in comms list is there either way.
+	Checklists ChecklistSource
 	// Webhooks delivers workflow webhooks; nil makes webhook steps fail
 	// with a reason. Getenv reads their signing secrets.
 	Webhooks WebhookPoster
@@ -113,6 +120,7 @@ type Deps struct {
 // table. It is safe for concurrent use.
 type App struct {
 	routes     *Routes
+	checklists *Checklists
 	recorder   *Recorder
 	paging     *Paging
 	reminders  *Reminders
@@ -182,12 +190,15 @@ func New(cfg Config, d Deps) *App {
 	}
 	paging := &Paging{incidents: incidents, pager: d.Pager, store: d.Store, slack: d.Slack, headers: headers,
 		background: background, replies: rep, log: log}
-	workflows := &Workflows{incidents: incidents, source: d.Workflows, catalog: d.Catalog, store: d.Store, slack: d.Slack,
-		owners: owners, paging: paging, headers: headers, webhooks: d.Webhooks, getenv: d.Getenv,
+	lists := checklistCatalog{file: d.Checklists}
+	checklists := &Checklists{incidents: incidents, source: lists, slack: d.Slack, log: log}
+	workflows := &Workflows{incidents: incidents, source: d.Workflows, lists: lists, catalog: d.Catalog, store: d.Store, slack: d.Slack,
+		owners: owners, paging: paging, checklists: checklists, headers: headers, webhooks: d.Webhooks, getenv: d.Getenv,
 		location: cfg.Location, background: background, log: log}
 	// Listeners run in this order after each change: stakeholders hear of
-	// it, the on-call is paged, then the team's workflows run.
-	changed := listeners{list: []Listener{announcer, paging, workflows}, log: log}
+	// it, the on-call is paged, checklists show what was skipped, then the
+	// team's workflows run.
+	changed := listeners{list: []Listener{announcer, paging, checklists, workflows}, log: log}
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
 		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
@@ -197,7 +208,8 @@ func New(cfg Config, d Deps) *App {
 	a := &App{
 		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: []MarkListener{details, workflows},
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
-		paging: paging,
+		paging:     paging,
+		checklists: checklists,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
 			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
 		workflows:  workflows,
@@ -220,6 +232,7 @@ func New(cfg Config, d Deps) *App {
 		paging,
 		details,
 		&Exports{incidents: incidents, slack: d.Slack, names: names, location: cfg.Location, postmortemDue: cfg.PostmortemDue, replies: rep},
+		checklists,
 	)
 	return a
 }
@@ -311,6 +324,9 @@ func (a *App) SubmitView(ctx context.Context, v ViewSubmission, r Responder) {
 		a.fail(ctx, r, "view "+v.CallbackID, err, "user", v.UserID)
 	}
 }
+
+// Checklists attaches checklists, for workflows.
+func (a *App) Checklists() *Checklists { return a.checklists }
 
 // Recorder records what is said in incident channels.
 func (a *App) Recorder() *Recorder { return a.recorder }

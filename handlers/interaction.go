@@ -28,13 +28,17 @@ type SlashCommand struct {
 	TriggerID string
 }
 
-// BlockAction is a button click.
+// BlockAction is a click on a button or a checkbox.
 type BlockAction struct {
 	UserID    string
 	ChannelID string
 	MessageTS string
+	BlockID   string
 	ActionID  string
 	Value     string
+	// Selected is a checkboxes element's whole new selection (option
+	// values); Slack sends no value for checkboxes.
+	Selected  []string
 	TriggerID string
 }
 

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -128,27 +130,68 @@ func (l *Lifecycle) role(ctx context.Context, c SlashCommand, args string, _ Res
 	return nil
 }
 
-func (l *Lifecycle) resolve(ctx context.Context, c SlashCommand, _ string, _ Responder) error {
+func (l *Lifecycle) resolve(ctx context.Context, c SlashCommand, _ string, r Responder) error {
+	return l.resolveAs(ctx, c.ChannelID, c.UserID, false, r)
+}
+
+// resolveAnyway is the Resolve anyway button of the question resolve asks
+// while required checklist items are open; its value is the incident.
+func (l *Lifecycle) resolveAnyway(ctx context.Context, a BlockAction, r Responder) error {
+	inc, err := l.incidents.ForChannel(ctx, a.ChannelID)
+	if err != nil {
+		return err
+	}
+	if strconv.FormatInt(inc.Number, 10) != a.Value {
+		return incident.Errorf(incident.EInvalid, "That button belongs to another incident. Run `/incident resolve` again here.")
+	}
+	return l.resolveAs(ctx, a.ChannelID, a.UserID, true, r)
+}
+
+// errAskFirst stops a resolution to ask about open required items.
+var errAskFirst = errors.New("resolve: required checklist items are open")
+
+// resolveAs resolves the incident of channelID for by. While required
+// checklist items are open it asks by privately instead, unless skipOpen:
+// then each open item is recorded as skipped, by them, before resolving.
+func (l *Lifecycle) resolveAs(ctx context.Context, channelID, by string, skipOpen bool, r Responder) error {
 	var dur string
-	changed, err := l.incidents.ChangeLogged(ctx, c.ChannelID, func(inc *incident.Incident) ([]incident.Event, error) {
+	var open []slackui.OpenItem
+	var asked incident.Incident
+	changed, err := l.incidents.ChangeLogged(ctx, channelID, func(inc *incident.Incident) ([]incident.Event, error) {
 		if !inc.Active() {
 			return nil, incident.Errorf(incident.ENoop, "%s is already resolved. To reopen it, `/incident status investigating`.", inc.ID())
 		}
+		log, err := l.incidents.Events(ctx, *inc)
+		if err != nil {
+			return nil, err
+		}
+		if open = openRequired(log); len(open) > 0 && !skipOpen {
+			asked = *inc
+			return nil, errAskFirst
+		}
 		now := l.incidents.now()
 		dur = incident.FormatDuration(inc.Duration(now))
-		events := []incident.Event{
-			{Kind: incident.KindStatus, Actor: c.UserID, At: now, Data: map[string]string{"from": string(inc.Status), "to": string(incident.Resolved)}},
-			{Kind: incident.KindResolved, Actor: c.UserID, At: now, Data: map[string]string{"duration": dur}},
-		}
+		// The status event comes first: it names the change for listeners.
+		events := append([]incident.Event{
+			{Kind: incident.KindStatus, Actor: by, At: now, Data: map[string]string{"from": string(inc.Status), "to": string(incident.Resolved)}},
+			{Kind: incident.KindResolved, Actor: by, At: now, Data: map[string]string{"duration": dur}},
+		}, skipEvents(open, by, now)...)
 		inc.Status, inc.ResolvedAt = incident.Resolved, now
 		return events, nil
 	})
+	if errors.Is(err, errAskFirst) {
+		if r == nil {
+			return incident.Errorf(incident.EConflict, "%s has required checklist items open: tick them, or run `/incident resolve` to resolve anyway.", asked.ID())
+		}
+		return r.Reply(ctx, slackui.ResolveConfirm(asked, open))
+	}
 	if err != nil {
 		return err
 	}
 	inc := changed.After
-	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), slackui.Mention(c.UserID), dur))
+	l.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":white_check_mark: *%s resolved* by %s after %s. Next: `/incident postmortem` drafts the postmortem from this timeline.", inc.ID(), slackui.Mention(by), dur)+
+		slackui.SkippedOnResolve(open))
 	l.headers.Refresh(ctx, inc)
-	l.listeners.Changed(ctx, changedBy(Resolved, changed, c.UserID))
+	l.listeners.Changed(ctx, changedBy(Resolved, changed, by))
 	return nil
 }

@@ -45,7 +45,7 @@ type Routes struct {
 }
 
 // routes is the routing table: adding a capability adds its lines here.
-func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details, ex *Exports) *Routes {
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details, ex *Exports, cl *Checklists) *Routes {
 	r := &Routes{
 		Commands: []Command{
 			{Name: "declare", Usage: "declare [--private] [P1-P4] [service:] <title>", Summary: "declare an incident (no title opens a form)",
@@ -56,6 +56,7 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, a
 			{Name: "resolve", Usage: "resolve", Summary: "resolve the incident", Run: l.resolve},
 			{Name: "set", Usage: "set <field> <value>", Summary: "record service, impact, customers, detected-by, hypothesis, root-cause, trigger, ai, postmortem-owner, postmortem-due", Run: de.set},
 			{Name: "comms", Usage: "comms <customers|team|status-page>", Summary: "mark a communication sent", Run: de.comms},
+			{Name: "checklist", Usage: "checklist [add <name>]", Summary: "show the checklists privately, or attach one, e.g. `add comms`", Run: cl.command},
 			{Name: "edit", Usage: "edit", Summary: "edit the incident's details in a form", Run: de.edit},
 			{Name: "timeline", Usage: "timeline", Summary: "show the timeline so far", Run: t.show},
 			{Name: "export", Usage: "export", Summary: "share the incident's record as INC-<n>.md and INC-<n>.json", Ack: "Exporting…", Run: ex.command},
@@ -70,15 +71,17 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, a
 			{Name: "oncall", Usage: "oncall [schedule or escalation policy]", Summary: "who is on call now", Run: p.oncall},
 		},
 		Actions: map[string]ActionFunc{
-			ActionApprove:       ap.approveClick,
-			ActionEdit:          ap.editClick,
-			ActionReject:        ap.rejectClick,
-			ActionDraftUpdate:   dr.updateClick,
-			ActionItemDone:      ai.done,
-			ActionShareRunbook:  rb.share,
-			ActionEditDetails:   de.editClick,
-			ActionSetHypothesis: de.setFromMark(incident.FieldHypothesis),
-			ActionSetRootCause:  de.setFromMark(incident.FieldRootCause),
+			ActionApprove:         ap.approveClick,
+			ActionEdit:            ap.editClick,
+			ActionReject:          ap.rejectClick,
+			ActionDraftUpdate:     dr.updateClick,
+			ActionItemDone:        ai.done,
+			ActionShareRunbook:    rb.share,
+			ActionEditDetails:     de.editClick,
+			ActionSetHypothesis:   de.setFromMark(incident.FieldHypothesis),
+			ActionSetRootCause:    de.setFromMark(incident.FieldRootCause),
+			ActionChecklistToggle: cl.toggle,
+			ActionResolveConfirm:  l.resolveAnyway,
 		},
 		Views: map[string]View{
 			DeclareCallbackID: {Validate: d.validateModal, Submit: d.submitModal,

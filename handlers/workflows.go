@@ -16,20 +16,16 @@ import (
 	"github.com/incidentbot/incidentbot/workflow"
 )
 
-// WorkflowSource is the config file's workflows and checklists as they
-// stand now (the file reloads).
+// WorkflowSource is the config file's workflows as they stand now (the
+// file reloads).
 type WorkflowSource interface {
 	Workflows() []workflow.Workflow
-	Checklists() map[string]incident.Checklist
 }
 
 // noWorkflows is the source of a bot without a config file.
 type noWorkflows struct{}
 
 func (noWorkflows) Workflows() []workflow.Workflow { return nil }
-func (noWorkflows) Checklists() map[string]incident.Checklist {
-	return map[string]incident.Checklist{incident.CommsChecklist.Name: incident.CommsChecklist}
-}
 
 // WebhookPoster delivers a signed webhook, retrying transient failures,
 // and reports only the final status.
@@ -71,6 +67,7 @@ const stepTimeout = 2 * time.Minute
 type Workflows struct {
 	incidents  *Incidents
 	source     WorkflowSource
+	lists      ChecklistSource
 	catalog    Catalog
 	store      workflowStore
 	slack      Poster
@@ -182,7 +179,7 @@ func (w *Workflows) step(ctx context.Context, wf workflow.Workflow, i int, s wor
 		}
 		return "posted " + strconv.Quote(incident.Truncate(slackui.PlainText(text), 80)), nil, nil
 	case workflow.StepChecklist:
-		list, ok := w.source.Checklists()[s.Checklist]
+		list, ok := w.lists.Checklist(s.Checklist)
 		if !ok {
 			return "attach checklist " + s.Checklist, nil, incident.Errorf(incident.EInvalid, "the config file no longer has a checklist called %s", s.Checklist)
 		}

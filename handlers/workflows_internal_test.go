@@ -18,8 +18,7 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 
 type fixedWorkflows []workflow.Workflow
 
-func (f fixedWorkflows) Workflows() []workflow.Workflow            { return f }
-func (f fixedWorkflows) Checklists() map[string]incident.Checklist { return nil }
+func (f fixedWorkflows) Workflows() []workflow.Workflow { return f }
 
 // TestWorkflowRunsOncePerEventAcrossReplicas hands the same change to two
 // replicas' engines, five times each, at once: the workflow runs once. A

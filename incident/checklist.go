@@ -2,6 +2,7 @@ package incident
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -35,6 +36,9 @@ const (
 	ChecklistTick   = "tick"
 	ChecklistUntick = "untick"
 	ChecklistSkip   = "skip" // resolved with the item still open, confirmed
+	// ChecklistPosted points at the Slack message that shows the list
+	// (Data ts), so it can be updated in place; the latest one wins.
+	ChecklistPosted = "posted"
 )
 
 // KindChecklist records a checklist attached, an item ticked, unticked or
@@ -55,19 +59,63 @@ func ItemEvent(op, list string, i int, by string, at time.Time) Event {
 		Data: map[string]string{"op": op, "list": list, "item": strconv.Itoa(i)}}
 }
 
+// PostedEvent records that the message at ts shows the named checklist.
+// It is recorded after the post, outside the incident's lock: it is only a
+// pointer, and the timeline leaves it out.
+func PostedEvent(list, ts string, at time.Time) Event {
+	return Event{Kind: KindChecklist, At: at,
+		Data: map[string]string{"op": ChecklistPosted, "list": list, "ts": ts}}
+}
+
 // AttachedChecklist is a checklist on an incident with each item's state.
 type AttachedChecklist struct {
 	Name  string
 	Items []ItemState
+	// TS is the Slack message showing the list; "" until it is posted.
+	TS string
 }
 
-// ItemState is a checklist item and who ticked it when (zero while open).
+// ItemState is a checklist item and who ticked (or skipped) it when; By
+// and At are zero while it is open.
 type ItemState struct {
 	ChecklistItem
+	Index   int // its place in the list, 0-based, as events name it
 	Done    bool
 	Skipped bool
 	By      string
 	At      time.Time
+}
+
+// Change is the event recording op on item i, carrying the item's text so
+// the timeline can say which item without folding the list.
+func (c AttachedChecklist) Change(op string, i int, by string, at time.Time) Event {
+	ev := ItemEvent(op, c.Name, i, by, at)
+	if i >= 0 && i < len(c.Items) {
+		ev.Text = c.Items[i].Text
+	}
+	return ev
+}
+
+// OpenRequired lists the required items neither done nor skipped: the
+// ones resolving asks about.
+func (c AttachedChecklist) OpenRequired() []ItemState {
+	var out []ItemState
+	for _, it := range c.Items {
+		if it.Required && !it.Done && !it.Skipped {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// FindChecklist returns the attached checklist named name.
+func FindChecklist(lists []AttachedChecklist, name string) (AttachedChecklist, bool) {
+	for _, c := range lists {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return AttachedChecklist{}, false
 }
 
 // Open lists the items not done.
@@ -101,14 +149,18 @@ func Checklists(events []Event) []AttachedChecklist {
 				continue
 			}
 			c := AttachedChecklist{Name: name}
-			for _, it := range items {
-				c.Items = append(c.Items, ItemState{ChecklistItem: it})
+			for i, it := range items {
+				c.Items = append(c.Items, ItemState{ChecklistItem: it, Index: i})
 			}
 			index[name] = len(out)
 			out = append(out, c)
 			continue
 		}
 		ci, ok := index[name]
+		if ok && ev.Get("op") == ChecklistPosted {
+			out[ci].TS = ev.Get("ts")
+			continue
+		}
 		i, err := strconv.Atoi(ev.Get("item"))
 		if !ok || err != nil || i < 0 || i >= len(out[ci].Items) {
 			continue
@@ -126,4 +178,26 @@ func Checklists(events []Event) []AttachedChecklist {
 		}
 	}
 	return out
+}
+
+// describeChecklist says what a checklist event did, for the timeline.
+func describeChecklist(e Entry) string {
+	list, text := e.Data["list"], e.Text
+	if text == "" && e.Data["op"] != ChecklistAttach {
+		n, _ := strconv.Atoi(e.Data["item"])
+		text = fmt.Sprintf("item %d", n+1)
+	}
+	switch e.Data["op"] {
+	case ChecklistAttach:
+		var items []ChecklistItem
+		_ = json.Unmarshal([]byte(text), &items)
+		return fmt.Sprintf("%s checklist attached (%d items)", list, len(items))
+	case ChecklistTick:
+		return fmt.Sprintf("%s checklist: ticked %q", list, text)
+	case ChecklistUntick:
+		return fmt.Sprintf("%s checklist: unticked %q", list, text)
+	case ChecklistSkip:
+		return fmt.Sprintf("%s checklist: skipped %q on resolving", list, text)
+	}
+	return list + " checklist"
 }

@@ -57,6 +57,9 @@ func Fold(events []Event) []Entry {
 	gone := map[string]struct{}{}
 	var later []Event // edits and marks, applied once every message is placed
 	for _, ev := range events {
+		if ev.Kind == KindChecklist && ev.Get("op") == ChecklistPosted {
+			continue // a pointer to the checklist's message, not something that happened
+		}
 		switch ev.Kind {
 		case KindMessage:
 			if ev.TS != "" {
@@ -225,6 +228,8 @@ func (e Entry) DescribeAs(name func(id string) string) string {
 		return fmt.Sprintf("%s communication sent", strings.ToLower(Comm(get("comm")).Label()))
 	case KindWorkflow:
 		return describeWorkflow(get("workflow"), get("outcome"), get("users"), e.Text, name)
+	case KindChecklist:
+		return describeChecklist(e)
 	}
 	if e.Text != "" {
 		return fmt.Sprintf("%s: %s", e.Kind, e.Text)

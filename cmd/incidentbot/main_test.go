@@ -170,8 +170,8 @@ func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 			t.Errorf("the manifest's usage hint names %q, which is not a subcommand", name[0])
 		}
 	}
-	wantActions := []string{"action_done", "draft_approve", "draft_edit", "draft_reject", "draft_update", "incident_edit_details",
-		"mark_set_hypothesis", "mark_set_root_cause", "runbook_share"}
+	wantActions := []string{"action_done", "checklist_toggle", "draft_approve", "draft_edit", "draft_reject", "draft_update", "incident_edit_details",
+		"mark_set_hypothesis", "mark_set_root_cause", "resolve_confirm", "runbook_share"}
 	if got := routes.ActionIDs(); strings.Join(got, ",") != strings.Join(wantActions, ",") {
 		t.Errorf("action_ids = %v, want %v", got, wantActions)
 	}

@@ -90,6 +90,11 @@ func validateBlock(b map[string]any, ptr string) *apiError {
 			if t, _ := blockText(o["text"]); o["type"] == "button" && (t == "" || runes(t) > 75) {
 				return failMsg("invalid_blocks", "button text must be 1 to 75 characters [json-pointer:%s/elements/%d/text]", ptr, j)
 			}
+			if o["type"] == "checkboxes" {
+				if err := validateCheckboxes(o, fmt.Sprintf("%s/elements/%d", ptr, j)); err != nil {
+					return err
+				}
+			}
 		}
 	case "input":
 		if b["element"] == nil || b["label"] == nil {

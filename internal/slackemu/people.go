@@ -257,6 +257,12 @@ func (e *Emulator) SlashCommand(ctx context.Context, userID, channelID, text str
 
 // findButton looks for an interactive element with actionID in blocks.
 func findButton(blocks json.RawMessage, actionID string) (blockID string, el map[string]any) {
+	return findElement(blocks, func(o map[string]any) bool { return o["action_id"] == actionID })
+}
+
+// findElement returns the first element of blocks (in an actions block or
+// a section's accessory) that match accepts, and its block's id.
+func findElement(blocks json.RawMessage, match func(map[string]any) bool) (blockID string, el map[string]any) {
 	var bs []map[string]any
 	_ = json.Unmarshal(blocks, &bs)
 	for _, b := range bs {
@@ -266,8 +272,7 @@ func findButton(blocks json.RawMessage, actionID string) (blockID string, el map
 			els = append(els, acc)
 		}
 		for _, x := range els {
-			o, _ := x.(map[string]any)
-			if o["action_id"] == actionID {
+			if o, _ := x.(map[string]any); match(o) {
 				return bid, o
 			}
 		}
@@ -281,25 +286,10 @@ func findButton(blocks json.RawMessage, actionID string) (blockID string, el map
 // overrides the button's own value when not empty.
 func (e *Emulator) ClickButton(ctx context.Context, userID, channelID, messageTS, actionID, value string) (json.RawMessage, error) {
 	e.mu.Lock()
-	ch, okC := e.channels[channelID]
-	var m *message
-	if okC {
-		m = ch.find(messageTS)
-	}
-	if m == nil || m.deleted {
-		for _, em := range e.ephemeral[userID] {
-			if em.channel == channelID && em.ts == messageTS {
-				m = em
-			}
-		}
-	}
-	if !okC || m == nil {
+	ch, m, err := e.clickedLocked(userID, channelID, messageTS)
+	if err != nil {
 		e.mu.Unlock()
-		return nil, fmt.Errorf("message %s in %s: %w", messageTS, channelID, ErrNotFound)
-	}
-	if err := seeLocked(ch, userID); err != nil {
-		e.mu.Unlock()
-		return nil, fmt.Errorf("click: %w", err)
+		return nil, err
 	}
 	blockID, el := findButton(m.blocks, actionID)
 	if el == nil {
@@ -317,7 +307,43 @@ func (e *Emulator) ClickButton(ctx context.Context, userID, channelID, messageTS
 	if typ == "static_select" {
 		action["selected_option"] = stateValue(el, value)["selected_option"]
 	}
-	payload := map[string]any{
+	payload := e.blockActionsLocked(userID, ch, m, m.blocks, action, map[string]any{})
+	e.mu.Unlock()
+	return e.request(ctx, "interactive", payload)
+}
+
+// clickedLocked finds the message a person clicks on: in the channel, or
+// one shown to them alone.
+func (e *Emulator) clickedLocked(userID, channelID, messageTS string) (*channel, *message, error) {
+	ch, okC := e.channels[channelID]
+	var m *message
+	if okC {
+		m = ch.find(messageTS)
+	}
+	if m == nil || m.deleted {
+		for _, em := range e.ephemeral[userID] {
+			if em.channel == channelID && em.ts == messageTS {
+				m = em
+			}
+		}
+	}
+	if !okC || m == nil {
+		return nil, nil, fmt.Errorf("message %s in %s: %w", messageTS, channelID, ErrNotFound)
+	}
+	if err := seeLocked(ch, userID); err != nil {
+		return nil, nil, fmt.Errorf("click: %w", err)
+	}
+	return ch, m, nil
+}
+
+// blockActionsLocked is the block_actions payload of one action on m, as
+// the person's client showed it (blocks) with the message's state.
+func (e *Emulator) blockActionsLocked(userID string, ch *channel, m *message, blocks json.RawMessage, action, state map[string]any) map[string]any {
+	msg := e.messageJSON(m)
+	if len(blocks) > 0 {
+		msg["blocks"] = blocks
+	}
+	return map[string]any{
 		"type": "block_actions", "user": e.userObj(userID), "api_app_id": appID,
 		"token": "emulator-verification-token", "team": e.teamObj(), "enterprise": nil,
 		"is_enterprise_install": false,
@@ -326,13 +352,11 @@ func (e *Emulator) ClickButton(ctx context.Context, userID, channelID, messageTS
 		},
 		"trigger_id":   e.newTriggerLocked(userID, ch.id),
 		"channel":      map[string]any{"id": ch.id, "name": ch.name},
-		"message":      e.messageJSON(m),
-		"state":        map[string]any{"values": map[string]any{}},
+		"message":      msg,
+		"state":        map[string]any{"values": state},
 		"response_url": e.newResponseURLLocked(ch.id, userID, m.ts, m.ephemeral, "block_actions"),
 		"actions":      []any{action},
 	}
-	e.mu.Unlock()
-	return e.request(ctx, "interactive", payload)
 }
 
 // SubmitView is a person submitting an open modal: values[block_id][action_id]

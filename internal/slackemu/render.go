@@ -195,7 +195,7 @@ func (e *Emulator) renderBlocks(raw json.RawMessage) []string {
 					parts = append(parts, e.plain(t))
 				}
 			}
-			out = append(out, "» "+strings.Join(parts, " · "))
+			out = append(out, strings.Split("» "+strings.Join(parts, " · "), "\n")...)
 		case "divider":
 			out = append(out, strings.Repeat("-", 40))
 		case "actions":
@@ -203,9 +203,15 @@ func (e *Emulator) renderBlocks(raw json.RawMessage) []string {
 			els, _ := bl["elements"].([]any)
 			for _, el := range els {
 				o, _ := el.(map[string]any)
+				if o["type"] == "checkboxes" {
+					out = append(out, e.renderCheckboxes(o)...)
+					continue
+				}
 				parts = append(parts, e.renderElement(o))
 			}
-			out = append(out, strings.Join(parts, " "))
+			if len(parts) > 0 {
+				out = append(out, strings.Join(parts, " "))
+			}
 		case "markdown":
 			t, _ := bl["text"].(string)
 			out = append(out, strings.Split(t, "\n")...)
