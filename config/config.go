@@ -19,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/workflow"
 )
 
 // Config is a valid config file, decoded.
@@ -35,9 +36,20 @@ type Config struct {
 	Cadence map[incident.Severity]time.Duration
 	// Marks maps reaction names to marks; nil when the file has no marks.
 	Marks map[string]incident.Mark
+	// Workflows run steps when incidents change, in file order.
+	Workflows []workflow.Workflow
+	// Checklists are the named checklists: the file's and the built-in
+	// comms (which a file's comms replaces).
+	Checklists map[string]incident.Checklist
+	// AllowHTTPHosts are the hosts webhooks may reach over plain http.
+	AllowHTTPHosts []string
 
 	// secretAt is where each service's pagerduty value is, for Unset.
 	secretAt map[string]Problem
+	// webhooks are where the webhooks' secrets are named, for Unset.
+	webhooks []webhookRef
+	// checklistNames are the file's checklists in file order.
+	checklistNames []string
 }
 
 // Secret is a value the file either holds or names: a literal Value, or
@@ -86,7 +98,7 @@ func readFile(path string) ([]byte, error) {
 // name in problems. An invalid file's error is Problems. An empty file is
 // a valid, empty config.
 func Parse(name string, data []byte) (cfg *Config, err error) {
-	d := &decoder{file: name, cfg: &Config{Path: name}, lines: bytes.Count(data, []byte("\n")) + 1}
+	d := &decoder{file: name, cfg: &Config{Path: name, Checklists: builtinChecklists()}, lines: bytes.Count(data, []byte("\n")) + 1}
 	defer func() {
 		switch r := recover(); r {
 		case nil:
@@ -130,13 +142,35 @@ func Parse(name string, data []byte) (cfg *Config, err error) {
 // top decodes the file's top level. A new top-level key is a line here and
 // the method that decodes its value.
 func (d *decoder) top(n *yaml.Node) {
+	var hosts, checklists, workflows *yaml.Node
 	d.mapping(n, topWhat, "services: followed by a list of services", []field{
-		{"services", d.services},
+		{"services", func(v *yaml.Node) {
+			before := len(d.problems)
+			d.services(v)
+			d.catalogPartial = len(d.problems) > before
+		}},
 		{"severities", d.severities},
 		{"cadences", d.cadences},
 		{"marks", d.marks},
+		{"checklists", func(v *yaml.Node) { checklists = v }},
+		{"workflows", func(v *yaml.Node) { workflows = v }},
+		{"allow_http_hosts", func(v *yaml.Node) { hosts = v }},
 	})
+	// Workflows name services, marks, checklists and hosts, which the file
+	// may define after them.
+	if hosts != nil {
+		d.allowHTTPHosts(hosts)
+	}
+	if checklists != nil {
+		d.checklists(checklists)
+	}
+	if workflows != nil {
+		d.workflows(workflows)
+	}
 }
+
+// ChecklistsInFile names the file's own checklists, in file order.
+func (c *Config) ChecklistsInFile() []string { return c.checklistNames }
 
 // Unset reports the env: references whose variable is empty in getenv, at
 // the line that names them. They are not errors: a file is often checked
@@ -153,5 +187,15 @@ func (c *Config) Unset(getenv func(string) string) Problems {
 			"set %s where the bot runs", sec.Env, s.Name, sec.Env)
 		ps = append(ps, p)
 	}
+	for _, w := range c.webhooks {
+		if getenv != nil && getenv(w.env) != "" {
+			continue
+		}
+		p := w.at
+		p.Message = fmt.Sprintf("webhook: %s is not set here, so the workflow %s cannot sign its webhook; "+
+			"set %s where the bot runs", w.env, w.workflow, w.env)
+		ps = append(ps, p)
+	}
+	sortProblems(ps)
 	return ps
 }

@@ -171,7 +171,7 @@ type problemCase struct {
 var problemCases = []problemCase{
 	// the top level
 	{"unknown top key", "servics: []\n", 1, 1, []string{`unknown key "servics" at the top level`, `did you mean "services"?`}},
-	{"far top key", "colours: red\n", 1, 1, []string{`unknown key "colours"`, "the keys are services, severities, cadences, marks"}},
+	{"far top key", "colours: red\n", 1, 1, []string{`unknown key "colours"`, "the keys are services, severities, cadences, marks, checklists, workflows, allow_http_hosts"}},
 	{"service key at top", "owners: [U0123ABCD]\n", 1, 1, []string{`"owners" belongs to a service`, `"- name:"`}},
 	{"top is a list", "- checkout\n", 1, 1, []string{"the file must be a mapping"}},
 	{"duplicate top key", "marks: {}\nmarks: {}\n", 2, 1, []string{`"marks" is already set at line 1`, "remove one"}},
@@ -266,31 +266,36 @@ var problemCases = []problemCase{
 
 func TestEveryProblemSaysWhereAndWhatToWrite(t *testing.T) {
 	for _, tc := range problemCases {
-		t.Run(tc.name, func(t *testing.T) {
-			c, err := config.Parse("incidentbot.yaml", []byte(tc.src))
-			var ps config.Problems
-			if !errors.As(err, &ps) {
-				t.Fatalf("Parse = %+v, %v; want Problems", c, err)
-			}
-			if c != nil {
-				t.Errorf("an invalid file still gave a config")
-			}
-			if len(ps) != 1 {
-				t.Fatalf("%d problems, want 1:\n%v", len(ps), ps)
-			}
-			p := ps[0]
-			if p.File != "incidentbot.yaml" || p.Line != tc.line || p.Column != tc.col {
-				t.Errorf("at %s:%d:%d, want incidentbot.yaml:%d:%d (%s)", p.File, p.Line, p.Column, tc.line, tc.col, p.Message)
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(p.Message, w) {
-					t.Errorf("message %q lacks %q", p.Message, w)
-				}
-			}
-			if want := fmt.Sprintf("incidentbot.yaml:%d:%d: %s", p.Line, p.Column, p.Message); p.String() != want || err.Error() != want {
-				t.Errorf("String() = %q, Error() = %q, want %q", p.String(), err.Error(), want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkProblemCase(t, tc) })
+	}
+}
+
+// checkProblemCase asserts that tc's file has its one problem, where and as
+// the case says.
+func checkProblemCase(t *testing.T, tc problemCase) {
+	t.Helper()
+	c, err := config.Parse("incidentbot.yaml", []byte(tc.src))
+	var ps config.Problems
+	if !errors.As(err, &ps) {
+		t.Fatalf("Parse = %+v, %v; want Problems", c, err)
+	}
+	if c != nil {
+		t.Errorf("an invalid file still gave a config")
+	}
+	if len(ps) != 1 {
+		t.Fatalf("%d problems, want 1:\n%v", len(ps), ps)
+	}
+	p := ps[0]
+	if p.File != "incidentbot.yaml" || p.Line != tc.line || p.Column != tc.col {
+		t.Errorf("at %s:%d:%d, want incidentbot.yaml:%d:%d (%s)", p.File, p.Line, p.Column, tc.line, tc.col, p.Message)
+	}
+	for _, w := range tc.want {
+		if !strings.Contains(p.Message, w) {
+			t.Errorf("message %q lacks %q", p.Message, w)
+		}
+	}
+	if want := fmt.Sprintf("incidentbot.yaml:%d:%d: %s", p.Line, p.Column, p.Message); p.String() != want || err.Error() != want {
+		t.Errorf("String() = %q, Error() = %q, want %q", p.String(), err.Error(), want)
 	}
 }
 

@@ -19,6 +19,10 @@ type decoder struct {
 	cfg      *Config
 	problems Problems
 	visits   int
+	// catalogPartial and checklistsPartial say the services or checklists
+	// had problems, so names missing from them are not reported again
+	// where workflows use them.
+	catalogPartial, checklistsPartial bool
 }
 
 // maxProblems is as many problems as one check reports; past that the file

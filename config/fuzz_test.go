@@ -4,11 +4,13 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/workflow"
 )
 
 func FuzzParse(f *testing.F) {
@@ -24,7 +26,11 @@ func FuzzParse(f *testing.F) {
 	f.Add(strings.ReplaceAll(contract, "  ", "\t"))
 	f.Add(strings.Replace(contract, "[shop]", "[shop", 1))
 	f.Add(strings.Replace(contract, "services:", "services: &s\n", 1) + "x: *s\n")
-	for _, tc := range problemCases {
+	f.Add(workflowContract)
+	f.Add(strings.Replace(workflowContract, "[P1, P2]", `"<= P2"`, 1))
+	f.Add(strings.Replace(workflowContract, "{{.ID}}", "{{.ID", 1))
+	f.Add(strings.Replace(workflowContract, "      - page", "      - remind:\n        after: 5m\n      - page", 1))
+	for _, tc := range slices.Concat(problemCases, workflowProblemCases) {
 		f.Add(tc.src)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
@@ -87,6 +93,50 @@ func checkValid(t *testing.T, c *config.Config) {
 	for k, m := range c.Marks {
 		if k == "" || strings.Contains(k, ":") || m == "" {
 			t.Errorf("mark %q: %q", k, m)
+		}
+	}
+	checkWorkflows(t, c)
+}
+
+// checkWorkflows asserts what Parse promises of a valid file's workflows:
+// unique names, triggers, steps that name what exists, templates that
+// render on the sample incident.
+func checkWorkflows(t *testing.T, c *config.Config) {
+	t.Helper()
+	if _, ok := c.Checklists["comms"]; !ok {
+		t.Error("no comms checklist")
+	}
+	names := map[string]bool{}
+	for _, w := range c.Workflows {
+		if names[w.Name] || !incident.ValidServiceName(w.Name) || len(w.On) == 0 || len(w.Do) == 0 {
+			t.Errorf("workflow %+v", w)
+		}
+		names[w.Name] = true
+		for _, tr := range w.On {
+			if !slices.Contains(workflow.Triggers, tr) {
+				t.Errorf("trigger %q", tr)
+			}
+		}
+		for _, s := range w.Do {
+			switch s.Kind {
+			case workflow.StepChecklist:
+				if _, ok := c.Checklists[s.Checklist]; !ok {
+					t.Errorf("checklist %q", s.Checklist)
+				}
+			case workflow.StepPage:
+				if _, ok := c.Catalog.Resolve(s.Service); !ok {
+					t.Errorf("page %q", s.Service)
+				}
+			case workflow.StepWebhook:
+				if s.SecretEnv == "" || (!strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://")) {
+					t.Errorf("webhook %+v", s)
+				}
+			}
+			for _, tmpl := range []*workflow.Template{s.Text, s.Value} {
+				if tmpl != nil && tmpl.Check() != nil {
+					t.Errorf("template %q fails its check", tmpl.Source())
+				}
+			}
 		}
 	}
 }

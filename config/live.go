@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/workflow"
 )
 
 // The accessors below let the bot read the current file through Live
@@ -55,4 +56,20 @@ func (c *Config) PagerDutyKeys(getenv func(string) string) map[string]string {
 		}
 	}
 	return out
+}
+
+// Workflows are the file's workflows, in file order.
+func (l *Live) Workflows() []workflow.Workflow {
+	if c := l.Current(); c != nil {
+		return c.Workflows
+	}
+	return nil
+}
+
+// Checklists are the named checklists, the built-in comms among them.
+func (l *Live) Checklists() map[string]incident.Checklist {
+	if c := l.Current(); c != nil && c.Checklists != nil {
+		return c.Checklists
+	}
+	return builtinChecklists()
 }

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -33,6 +34,14 @@ func ParseTemplate(src string) (*Template, error) {
 	t, err := template.New("step").Funcs(funcs).Option("missingkey=error").Parse(src)
 	if err != nil {
 		return nil, err
+	}
+	if len(t.Templates()) > 1 {
+		return nil, errors.New("{{define}} and {{block}} are not supported: a step's template is one message")
+	}
+	if t.Tree != nil {
+		if err := checkNodes(t.Tree.Root, 0); err != nil {
+			return nil, err
+		}
 	}
 	return &Template{src: src, t: t}, nil
 }

@@ -37,6 +37,7 @@ func plan(quick, bleve bool) []*step {
 		goTest("runbooks-load", "./runbooks/", "Load", q("20x", "2x"), 1, false),
 		goTest("runbooks-search", "./runbooks/", "Search", q("20000x", "500x"), 1, false),
 		goTest("config", "./config/", "Check200Services|YAMLNode200Services", q("200x", "5x"), count, false),
+		goTest("workflow", "./workflow/", "Match50", q("200000x", "1000x"), count, false),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -244,6 +245,9 @@ func figures(steps []*step) []row {
 			}
 			return s, met, err
 		}, "config")
+	add("workflow matching, 50 workflows, per event", "", func() (string, *bool, error) {
+		return perOp(b("workflow"), "BenchmarkMatch50")
+	}, "workflow")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {

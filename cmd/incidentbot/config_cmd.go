@@ -21,19 +21,9 @@ file:line:col: message, and 2 on a usage error or an unreadable file.
 // configMain runs `incidentbot config ...`; args are the words after
 // "config". It returns the process exit code.
 func configMain(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, configUsage)
-		return 2
-	}
-	switch args[0] {
-	case "check":
-		return configCheck(args[1:], getenv, stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, configUsage)
-		return 0
-	}
-	fmt.Fprintf(stderr, "incidentbot config: unknown command %q\n\n%s", args[0], configUsage)
-	return 2
+	return subcommands("config", configUsage, args, stdout, stderr, map[string]func([]string) int{
+		"check": func(args []string) int { return configCheck(args, getenv, stdout, stderr) },
+	})
 }
 
 func configCheck(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -52,16 +42,9 @@ func configCheck(args []string, getenv func(string) string, stdout, stderr io.Wr
 		fmt.Fprintf(stderr, "incidentbot config check: name a FILE or set INCIDENTBOT_CONFIG\n\n%s", configUsage)
 		return 2
 	}
-	c, err := configfile.Load(path)
-	if ps, ok := errors.AsType[configfile.Problems](err); ok {
-		for _, p := range ps {
-			fmt.Fprintln(stderr, p)
-		}
-		return 1
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "incidentbot config check: %v\n", err)
-		return 2
+	c, code := loadChecked("config check", path, stderr)
+	if c == nil {
+		return code
 	}
 	fmt.Fprintf(stdout, "%s: ok (%s)\n", path, summary(c))
 	// Unset secrets are warnings: CI often checks the file without them.
@@ -71,8 +54,26 @@ func configCheck(args []string, getenv func(string) string, stdout, stderr io.Wr
 	return 0
 }
 
+// loadChecked loads the file at path for the command cmd ("config
+// check"). An invalid file's problems go to stderr one per line, exit code
+// 1; an unreadable file is exit code 2. c is nil on either.
+func loadChecked(cmd, path string, stderr io.Writer) (c *configfile.Config, code int) {
+	c, err := configfile.Load(path)
+	if ps, ok := errors.AsType[configfile.Problems](err); ok {
+		for _, p := range ps {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, 1
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "incidentbot %s: %v\n", cmd, err)
+		return nil, 2
+	}
+	return c, 0
+}
+
 // summary says what a valid file holds: "3 services, 2 severities,
-// cadences, marks".
+// cadences, marks, 4 workflows, 2 checklists".
 func summary(c *configfile.Config) string {
 	var parts []string
 	if n := len(c.Catalog); n > 0 {
@@ -86,6 +87,12 @@ func summary(c *configfile.Config) string {
 	}
 	if c.Marks != nil {
 		parts = append(parts, "marks")
+	}
+	if n := len(c.Workflows); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "workflow", "workflows")))
+	}
+	if n := len(c.ChecklistsInFile()); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "checklist", "checklists")))
 	}
 	if len(parts) == 0 {
 		return "empty: the built-in defaults apply"

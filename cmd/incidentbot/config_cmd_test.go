@@ -30,31 +30,32 @@ func writeConfig(t *testing.T, content string) string {
 
 func TestConfigCheckPassesTheExample(t *testing.T) {
 	example := filepath.Join("..", "..", "examples", "incidentbot.yaml")
-	for _, k := range []string{"PD_CHECKOUT_KEY", "PD_PAYMENTS_KEY", "PD_AUTH_KEY"} {
+	secrets := []string{"PD_CHECKOUT_KEY", "PD_PAYMENTS_KEY", "PD_AUTH_KEY", "PD_ML_ONCALL_KEY", "FINOPS_WEBHOOK_SECRET"}
+	for _, k := range secrets {
 		t.Setenv(k, "")
 	}
 	code, stdout, stderr := runMain(t, "config", "check", example)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	if want := example + ": ok (4 services, 4 severities, cadences, marks)\n"; stdout != want {
+	if want := example + ": ok (5 services, 4 severities, cadences, marks, 5 workflows, 2 checklists)\n"; stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
 	// The example's secrets come from the environment; unset here, each is
 	// a warning at its line, and the check still passes.
 	lines := strings.Split(strings.TrimSpace(stderr), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("want 3 warnings, got:\n%s", stderr)
+	if len(lines) != len(secrets) {
+		t.Fatalf("want %d warnings, got:\n%s", len(secrets), stderr)
 	}
-	for _, l := range lines {
-		if !strings.HasPrefix(l, example+":") || !strings.Contains(l, ": warning: pagerduty: PD_") {
-			t.Errorf("warning %q is not file:line:col: warning: …", l)
+	for i, l := range lines {
+		if !strings.HasPrefix(l, example+":") || !strings.Contains(l, ": warning: ") || !strings.Contains(l, secrets[i]+" is not set here") {
+			t.Errorf("warning %q is not file:line:col: warning: … naming %s", l, secrets[i])
 		}
 	}
 
-	t.Setenv("PD_CHECKOUT_KEY", "k1")
-	t.Setenv("PD_PAYMENTS_KEY", "k2")
-	t.Setenv("PD_AUTH_KEY", "k3")
+	for _, k := range secrets {
+		t.Setenv(k, "set")
+	}
 	if code, _, stderr := runMain(t, "config", "check", example); code != 0 || stderr != "" {
 		t.Errorf("with the secrets set: exit %d, stderr %q; want 0 and nothing", code, stderr)
 	}

@@ -4,6 +4,7 @@
 //	incidentbot demo       play a scripted incident against a local Slack emulator
 //	incidentbot runbooks   search and lint runbooks
 //	incidentbot config     check a config file
+//	incidentbot workflows  dry-run the config file's workflows
 //	incidentbot export     write an incident as Markdown or JSON
 //	incidentbot version    print the version
 package main
@@ -30,6 +31,8 @@ Usage:
   incidentbot runbooks search [--dir DIR] [--limit N] [--json] QUERY...
   incidentbot runbooks lint [--dir DIR]
   incidentbot config check [FILE]                  validate a config file (FILE defaults to $INCIDENTBOT_CONFIG)
+  incidentbot workflows test [--config FILE] --on TRIGGER [--severity P1] [--service NAME] [--field NAME=VALUE]...
+                                                   print what the workflows would do, sending nothing
   incidentbot export [--format md|json] <n|INC-n>   write an incident to stdout (people by Slack ID)
   incidentbot version
 
@@ -66,6 +69,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return runbooksMain(ctx, args[1:], stdout, stderr)
 	case "config":
 		return configMain(args[1:], os.Getenv, stdout, stderr)
+	case "workflows":
+		return workflowsMain(args[1:], os.Getenv, stdout, stderr)
 	case "export":
 		return exportMain(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "version", "--version", "-v":
