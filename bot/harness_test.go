@@ -59,7 +59,7 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
 	deps.Webhooks, deps.Getenv = webhook.New(retry.Policy{MaxRetries: 2, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond}), c.Getenv
 	if c.Catalog != nil {
-		deps.Catalog, deps.Workflows = c.Catalog, c.Catalog
+		deps.Catalog, deps.Workflows, deps.Checklists = c.Catalog, c.Catalog, c.Catalog
 		if c.Pager != nil {
 			c.Pager.SetServices(c.Catalog.Current().PagerDutyKeys(c.Getenv))
 		}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -73,3 +75,12 @@ func (l *Live) Checklists() map[string]incident.Checklist {
 	}
 	return builtinChecklists()
 }
+
+// Checklist is the named checklist.
+func (l *Live) Checklist(name string) (incident.Checklist, bool) {
+	c, ok := l.Checklists()[name]
+	return c, ok
+}
+
+// Names lists the checklists' names, sorted.
+func (l *Live) Names() []string { return slices.Sorted(maps.Keys(l.Checklists())) }

@@ -54,7 +54,7 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	}
 	deps.Webhooks, deps.Getenv = webhook.New(webhookRetry), p.getenv
 	if p.catalog != nil {
-		deps.Catalog, deps.Workflows = p.catalog, p.catalog
+		deps.Catalog, deps.Workflows, deps.Checklists = p.catalog, p.catalog, p.catalog
 		if p.pager != nil {
 			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
 		}
