@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -209,6 +210,10 @@ func (x *Incidents) changeNumber(ctx context.Context, n int64, f Mutation) (Chan
 func (x *Incidents) locked(ctx context.Context, n int64, f func() error) error {
 	name := fmt.Sprintf("incident:%d", n)
 	deadline := time.Now().Add(5 * time.Second)
+	// Changes under the lock take a few milliseconds, so the wait starts
+	// short and doubles: a fixed long poll would serialise a burst (ten
+	// workflows' steps at once) at its period.
+	wait := time.Millisecond
 	var token string
 	for {
 		// The TTL only matters if this replica dies holding the lock; it is
@@ -226,8 +231,9 @@ func (x *Incidents) locked(ctx context.Context, n int64, f func() error) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(25 * time.Millisecond):
+		case <-time.After(wait/2 + rand.N(wait/2+1)):
 		}
+		wait = min(2*wait, 25*time.Millisecond)
 	}
 	defer func() {
 		if err := x.store.Unlock(context.WithoutCancel(ctx), name, token); err != nil {

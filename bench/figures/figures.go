@@ -38,6 +38,7 @@ func plan(quick, bleve bool) []*step {
 		goTest("runbooks-search", "./runbooks/", "Search", q("20000x", "500x"), 1, false),
 		goTest("config", "./config/", "Check200Services|YAMLNode200Services", q("200x", "5x"), count, false),
 		goTest("workflow", "./workflow/", "Match50", q("200000x", "1000x"), count, false),
+		goTest("bot-workflows", "./bot/", "DeclareToWorkflows", q("30x", "3x"), 1, true),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -245,9 +246,22 @@ func figures(steps []*step) []row {
 			}
 			return s, met, err
 		}, "config")
-	add("workflow matching, 50 workflows, per event", "", func() (string, *bool, error) {
-		return perOp(b("workflow"), "BenchmarkMatch50")
-	}, "workflow")
+	add("workflow matching, 50 workflows, per event, vs the bot's CPU per ingested event", "", func() (string, *bool, error) {
+		s, met, err := perOp(b("workflow"), "BenchmarkMatch50")
+		if m, err2 := b("workflow").get("BenchmarkMatch50", "ns/op"); err == nil && err2 == nil && ingErr == nil && ing.BotCPUPerEventUS > 0 {
+			s += fmt.Sprintf("; **%.1f%%** of the CPU one ingested event costs the bot (%s µs)", 100*m.median/(ing.BotCPUPerEventUS*1e3), sig(ing.BotCPUPerEventUS, 3))
+		}
+		return s, met, err
+	}, "workflow", "ingest")
+	add("`/incident declare P1 payments: …` → the last step of the 10 workflows it starts (20 steps), 50-workflow config, vs the same declare without a config file", "",
+		func() (string, *bool, error) {
+			wf, err1 := b("bot-workflows").get("BenchmarkDeclareToWorkflows/50-workflows", "ns/op")
+			base, err2 := b("bot-workflows").get("BenchmarkDeclareToWorkflows/baseline", "ns/op")
+			if err := first(err1, err2); err != nil {
+				return "", nil, err
+			}
+			return fmt.Sprintf("%s vs %s: **%.1f×**", dur(wf.median), dur(base.median), wf.median/base.median), nil, nil
+		}, "bot-workflows")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {

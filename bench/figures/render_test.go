@@ -55,6 +55,7 @@ BenchmarkDraftFakeLLM-2 	 30 	 14000000 ns/op 	 1 B/op 	 1 allocs/op
 	"slackemu":        "BenchmarkEventDeliveryAndAck-2 \t 5000 \t 90000 ns/op \t 11000 events/s\nBenchmarkWebAPIPostMessage-2 \t 5000 \t 150000 ns/op \t 17000 B/op \t 200 allocs/op\n",
 	"runbooks-load":   "BenchmarkLoad-2 \t 20 \t 220000000 ns/op \t 11.0 index-heap-MiB \t 77000000 B/op \t 900000 allocs/op\n",
 	"config":          "BenchmarkCheck200Services-2 \t 200 \t 6500000 ns/op \t 14.20 MB/s \t 2354000 B/op \t 40600 allocs/op\nBenchmarkYAMLNode200Services-2 \t 200 \t 5000000 ns/op \t 18.00 MB/s \t 1723000 B/op \t 30000 allocs/op\n",
+	"bot-workflows":   "BenchmarkDeclareToWorkflows/baseline-2 \t 30 \t 5000000 ns/op\nBenchmarkDeclareToWorkflows/50-workflows-2 \t 30 \t 20000000 ns/op\n",
 	"workflow":        "BenchmarkMatch50-2 \t 200000 \t 2100 ns/op \t 3.000 matched \t 1744 B/op \t 3 allocs/op\n",
 	"runbooks-search": "BenchmarkSearch-2 \t 20000 \t 60000 ns/op \t 53.0 p50-µs \t 300.0 p99-µs \t 4000 B/op \t 12 allocs/op\n",
 	"ingest": `{"channels":16,"in_flight":256,"idle_rss_mib":22,"ingest_events":20000,"ingest_events_per_s":9000,

@@ -37,6 +37,16 @@ const demoCatalog = `services:
 severities:
   P1:
     description: Customers cannot pay or sign in
+workflows:
+  - name: checkout-major
+    on: [declared, severity_changed]
+    if:
+      severity: [P1, P2]
+      service: [checkout]
+    do:
+      - post: "{{.ID}} is on checkout, our paying path. Dashboards:{{range .Service.Dashboards}} <{{.URL}}|{{.Name}}>{{end}}"
+      - checklist: comms
+      - cadence: 15m
 `
 
 // demo runs the real bot against the local Slack emulator and an embedded
@@ -221,6 +231,12 @@ func (s *script) play() error {
 	s.approveLatestDraft(sam)
 	s.settle()
 	s.command(sam, s.channel, "comms customers")
+	// The workflow attached the comms checklist; sam ticks the two
+	// required items, so resolving does not have to ask.
+	s.tick(sam, "0")
+	s.settle()
+	s.tick(sam, "1")
+	s.settle()
 	s.command(ali, s.channel, "resolve")
 	s.settle()
 	s.command(sam, s.channel, "set root-cause PR 4411 created a connection pool per request, exhausting payments-db connections")
@@ -231,6 +247,22 @@ func (s *script) play() error {
 	s.command(ali, s.channel, "export")
 	s.settle()
 	return s.err
+}
+
+// tick ticks item value of the newest checklist message in the channel.
+func (s *script) tick(user, value string) {
+	if s.err != nil {
+		return
+	}
+	msgs := s.emu.Messages(s.channel)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if strings.Contains(string(msgs[i].Blocks), handlers.ActionChecklistToggle) {
+			fmt.Fprintf(s.out, "» @%s ticks checklist item %s\n", nameOf(user), value)
+			_, s.err = s.emu.ToggleCheckbox(s.ctx, user, s.channel, msgs[i].TS, handlers.ActionChecklistToggle, value)
+			return
+		}
+	}
+	s.err = fmt.Errorf("no checklist was posted in the channel")
 }
 
 // clickOffer clicks a button on the newest private message user has.

@@ -28,6 +28,9 @@ func TestDemo(t *testing.T) {
 		"INC-1 declared* (P1 · checkout)", "*Root cause:* PR 4411 created a connection pool per request",
 		"*Hypothesis:* the new build opens a pool per request", "Checkout overview (https://grafana.example.com/d/checkout)",
 		"@kim has joined the channel", "customers ✓ @sam", "file INC-1.md", "\"root_cause\": \"PR 4411",
+		// The workflow and its checklist.
+		"INC-1 is on checkout, our paying path. Dashboards: Checkout overview", "*comms checklist* — 2 of 3 done",
+		"workflow checkout-major: set updates every 15m",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)
