@@ -29,12 +29,14 @@ const AttemptTimeout = 5 * time.Second
 type Client struct {
 	http   *http.Client
 	policy retry.Policy
+	// attempt bounds each attempt (AttemptTimeout unless a test shortens it).
+	attempt time.Duration
 }
 
-// New returns a Client; policy is the retry policy (its zero value is the
-// shared defaults).
+// New returns a Client that retries as policy says.
 func New(policy retry.Policy) *Client {
-	return &Client{http: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, policy: policy}
+	return &Client{http: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}, policy: policy,
+		attempt: AttemptTimeout}
 }
 
 // Sign is the signature header value for body under secret.
@@ -50,7 +52,7 @@ func (c *Client) Post(ctx context.Context, url string, secret, body []byte) (int
 	sig := Sign(secret, body)
 	var status int
 	err := c.policy.Do(ctx, func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, AttemptTimeout)
+		ctx, cancel := context.WithTimeout(ctx, c.attempt)
 		defer cancel()
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 		if err != nil {
