@@ -34,6 +34,8 @@ type Draft struct {
 	Kind     DraftKind
 	State    DraftState
 	Text     string // Markdown (mrkdwn for Slack-bound updates)
+	// Status, for a public draft, is the incident status it announces.
+	Status Status
 	// Source is "llm" or "template"; Reason says why a template was used.
 	Source        string
 	Reason        string
@@ -79,6 +81,20 @@ type DraftRequest struct {
 	// Cadence is the update cadence in force (the config file reloads);
 	// nil means the drafter's own.
 	Cadence map[Severity]time.Duration
+	// Public is set for DraftPublic: what customers may be told.
+	Public *PublicContext
+}
+
+// PublicContext is what a public draft may name and must not: customers see
+// components, never the services, hosts, channels or people behind them.
+type PublicContext struct {
+	// Status is what the update announces (Resolved for the closing one).
+	Status Status
+	// Components are the status page components the incident affects.
+	Components []string
+	// Internal are names that must not appear in the text: the catalog's
+	// service names and aliases, the incident's channel name, and so on.
+	Internal []string
 }
 
 // Evidence is the timeline entries (E<Seq>) one section of a draft rests on.
