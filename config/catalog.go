@@ -14,11 +14,14 @@ import (
 // serviceKeys are the keys a service takes (as in service; the "far service
 // key" test compares the two), for the hint when one is
 // written at the top level by mistake.
-var serviceKeys = []string{"name", "aliases", "owners", "pagerduty", "dashboards", "runbooks", "status_component"}
+var serviceKeys = []string{"name", "aliases", "owners", "pagerduty", "dashboards", "runbooks", "status_component", "statuspage_component_id"}
 
 // owner is what a Slack user (U…, W… on Enterprise Grid) or user-group
 // (S…) ID looks like.
 var owner = regexp.MustCompile(`^[UWS][A-Z0-9]{2,}$`)
+
+// statuspageID is what an Atlassian Statuspage id looks like.
+var statuspageID = regexp.MustCompile(`^[a-z0-9]{6,32}$`)
 
 // envName is what an environment variable's name may look like.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
@@ -123,6 +126,14 @@ func (d *decoder) service(n *yaml.Node) (s decodedService, ok bool) {
 		}},
 		{"status_component", func(v *yaml.Node) {
 			s.StatusComponent = d.text(v, "status_component", "write the status page component's name, or remove the line")
+		}},
+		{"statuspage_component_id", func(v *yaml.Node) {
+			s.StatuspageComponentID = d.text(v, "statuspage_component_id",
+				"write the component's id from Atlassian Statuspage (Components → the component → its id in the URL), or remove the line")
+			if s.StatuspageComponentID != "" && !statuspageID.MatchString(s.StatuspageComponentID) {
+				d.errorf(v, "statuspage_component_id: %q is not a Statuspage id; it is letters and digits, like 8kbf7d35c070", s.StatuspageComponentID)
+				s.StatuspageComponentID = ""
+			}
 		}},
 	})
 	if !d.entry(n, "service", `"- name: checkout"`) {

@@ -43,6 +43,8 @@ type Config struct {
 	Checklists map[string]incident.Checklist
 	// AllowHTTPHosts are the hosts webhooks may reach over plain http.
 	AllowHTTPHosts []string
+	// StatusPage is how the status page looks and maps severities.
+	StatusPage StatusPage
 
 	// secretAt is where each service's pagerduty value is, for Unset.
 	secretAt map[string]Problem
@@ -155,6 +157,7 @@ func (d *decoder) top(n *yaml.Node) {
 		{"checklists", func(v *yaml.Node) { checklists = v }},
 		{"workflows", func(v *yaml.Node) { workflows = v }},
 		{"allow_http_hosts", func(v *yaml.Node) { hosts = v }},
+		{"status_page", d.statusPage},
 	})
 	// Workflows name services, marks, checklists and hosts, which the file
 	// may define after them.

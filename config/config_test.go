@@ -82,6 +82,35 @@ func TestContractLoadsAsWritten(t *testing.T) {
 	}
 }
 
+func TestStatusPageSectionLoads(t *testing.T) {
+	src := `status_page:
+  title: Acme status
+  name: Acme
+  logo_url: https://acme.example/logo.png
+  url: https://status.acme.example
+  brand_color: "#4A154B"
+  states: {P2: major_outage, P4: partial outage}
+  history_days: 30
+services:
+  - name: checkout
+    status_component: Checkout
+    statuspage_component_id: 8kbf7d35c070
+`
+	c, err := config.Parse("f.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.StatusPage{Title: "Acme status", Name: "Acme", LogoURL: "https://acme.example/logo.png",
+		URL: "https://status.acme.example", Brand: "#4a154b", HistoryDays: 30,
+		States: map[incident.Severity]incident.ComponentState{incident.P2: incident.MajorOutage, incident.P4: incident.PartialOutage}}
+	if !reflect.DeepEqual(c.StatusPage, want) {
+		t.Errorf("StatusPage = %+v\nwant %+v", c.StatusPage, want)
+	}
+	if s := c.Catalog[0]; s.StatusComponent != "Checkout" || s.StatuspageComponentID != "8kbf7d35c070" {
+		t.Errorf("service = %+v", s)
+	}
+}
+
 func TestExampleFilePasses(t *testing.T) {
 	c, err := config.Load(filepath.Join("..", "examples", "incidentbot.yaml"))
 	if err != nil {
@@ -192,7 +221,7 @@ var problemCases = []problemCase{
 	{"name is a list", "services:\n  - name: [a, b]\n", 2, 11, []string{"name: write one value here, not a list"}},
 	{"unknown service key", "services:\n  - name: a\n    owner: [U0123ABCD]\n", 3, 5, []string{`unknown key "owner" in a service`, `did you mean "owners"?`}},
 	{"dashed key", "services:\n  - name: a\n    status-component: A\n", 3, 5, []string{`did you mean "status_component"?`}},
-	{"far service key", "services:\n  - name: a\n    tier: 1\n", 3, 5, []string{`unknown key "tier" in a service`, "the keys are name, aliases, owners, pagerduty, dashboards, runbooks, status_component"}},
+	{"far service key", "services:\n  - name: a\n    tier: 1\n", 3, 5, []string{`unknown key "tier" in a service`, "the keys are name, aliases, owners, pagerduty, dashboards, runbooks, status_component, statuspage_component_id"}},
 	{"duplicate service key", "services:\n  - name: a\n    name: b\n", 3, 5, []string{`"name" is already set at line 2`}},
 	{"duplicate name", "services:\n  - name: a\n  - name: a\n", 3, 11, []string{`name: "a" is already used by the service "a" (line 2)`, "each name and alias must point at one service"}},
 	{"alias is another name", "services:\n  - name: a\n  - name: b\n    aliases: [a]\n", 4, 15, []string{`aliases: "a" is already used by the service "a" (line 2)`}},
@@ -233,6 +262,16 @@ var problemCases = []problemCase{
 	// runbooks and status component
 	{"runbooks a word", "services:\n  - name: a\n    runbooks: checkout\n", 3, 15, []string{"runbooks must be a list, like [checkout, payments 500]"}},
 	{"status component empty", "services:\n  - name: a\n    status_component: \"\"\n", 3, 23, []string{"status_component is empty", "remove the line"}},
+
+	{"statuspage id bad", "services:\n  - name: a\n    statuspage_component_id: Check Out\n", 3, 30, []string{`"Check Out" is not a Statuspage id`, "8kbf7d35c070"}},
+
+	// status page
+	{"status page colour unquoted", "status_page:\n  brand_color: 4a154b\n", 2, 16, []string{`"4a154b" is not a colour`, `"#4a154b"`}},
+	{"status page logo no scheme", "status_page:\n  logo_url: acme.example/logo.png\n", 2, 13, []string{"is not an http(s) URL", "https://acme.example/logo.png"}},
+	{"status page state unknown", "status_page:\n  states: {P1: down}\n", 2, 16, []string{`P1: "down" is not a component state`, "degraded, partial_outage, major_outage"}},
+	{"status page state severity", "status_page:\n  states: {P0: major_outage}\n", 2, 12, []string{`states: "P0" is not a severity`}},
+	{"status page history", "status_page:\n  history_days: 1000\n", 2, 17, []string{"from 7 to 365"}},
+	{"status page typo", "status_page:\n  titel: Acme\n", 2, 3, []string{`did you mean "title"?`}},
 
 	// severities
 	{"severity lowercase", "severities:\n  p1: {description: x}\n", 2, 3, []string{`severities: write P1, not "p1"`}},

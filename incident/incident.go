@@ -174,6 +174,9 @@ type Incident struct {
 	NudgedAt     time.Time
 	// PostmortemID is the approved postmortem draft's id, "" until approved.
 	PostmortemID string
+	// StatuspageID is the incident's id on Atlassian Statuspage, once the
+	// first public update has been pushed there.
+	StatuspageID string
 	// Private incidents have a private channel and are left out of
 	// everything read outside it.
 	Private bool

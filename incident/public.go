@@ -61,3 +61,24 @@ func SplitPublic(text string) (headline, body string) {
 	}
 	return first, strings.TrimSpace(rest)
 }
+
+// ComponentState is how a status page component is doing.
+type ComponentState string
+
+// Component states, from best to worst.
+const (
+	Operational   ComponentState = "operational"
+	Degraded      ComponentState = "degraded"
+	PartialOutage ComponentState = "partial_outage"
+	MajorOutage   ComponentState = "major_outage"
+)
+
+// ComponentStates lists the states an open incident can put a component
+// in, best first.
+var ComponentStates = []ComponentState{Degraded, PartialOutage, MajorOutage}
+
+// DefaultComponentStates maps each severity to the state an open public
+// incident of that severity puts its components in.
+func DefaultComponentStates() map[Severity]ComponentState {
+	return map[Severity]ComponentState{P1: MajorOutage, P2: PartialOutage, P3: Degraded, P4: Degraded}
+}

@@ -18,6 +18,9 @@ type Service struct {
 	Dashboards      []Link
 	Runbooks        []string // keywords or files suggested first
 	StatusComponent string   // the status page component it maps to
+	// StatuspageComponentID is the component's id on Atlassian Statuspage,
+	// when updates are pushed there.
+	StatuspageComponentID string
 }
 
 // Link is a named URL.

@@ -34,6 +34,7 @@ const (
 	hLastUpdateAt = "last_update_at"
 	hNudgedAt     = "nudged_at"
 	hPostmortemID = "postmortem_id"
+	hStatuspageID = "statuspage_id"
 	hPrivate      = "private"
 	hCadence      = "update_cadence"
 	// The record.
@@ -248,6 +249,7 @@ func encodeIncident(inc incident.Incident) (map[string]any, error) {
 	put(hLastUpdateAt, formatTime(inc.LastUpdateAt))
 	put(hNudgedAt, formatTime(inc.NudgedAt))
 	put(hPostmortemID, inc.PostmortemID)
+	put(hStatuspageID, inc.StatuspageID)
 	if inc.Private {
 		m[hPrivate] = "1"
 	}
@@ -376,6 +378,7 @@ func decodeIncident(m map[string]string) (incident.Incident, error) {
 	inc.ExternalID = m[hExternalID]
 	inc.ExternalURL = m[hExternalURL]
 	inc.PostmortemID = m[hPostmortemID]
+	inc.StatuspageID = m[hStatuspageID]
 	inc.Private = m[hPrivate] == "1"
 	if v := m[hCadence]; v != "" {
 		if inc.Cadence, err = time.ParseDuration(v); err != nil {

@@ -33,9 +33,9 @@ func fullIncident(n int64) incident.Incident {
 		ExternalURL:  "https://acme.pagerduty.com/incidents/PXYZ",
 		LastUpdateAt: at.Add(20 * time.Minute),
 		NudgedAt:     at.Add(40 * time.Minute),
-		PostmortemID: "d-77",
-		Private:      true,
-		Cadence:      15 * time.Minute, CadenceSet: true,
+		PostmortemID: "d-77", StatuspageID: "p31zjtct2jer",
+		Private: true,
+		Cadence: 15 * time.Minute, CadenceSet: true,
 		Record: incident.Record{
 			Services: []string{"checkout", "payments"}, Impact: "EU customers cannot pay by card",
 			Customers: 1200, CustomersKnown: true,
