@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net"
 	"net/http"
@@ -74,6 +75,13 @@ type Config struct {
 	// Webhooks are extra HTTP handlers by pattern, such as
 	// "POST /webhooks/pagerduty".
 	Webhooks map[string]http.Handler
+	// Status serves the public status page (/status, /status.json,
+	// /status/feed.atom): on StatusAddr when set, so it can be exposed
+	// alone, else beside the rest on HTTPAddr. Nil: no status page.
+	Status     http.Handler
+	StatusAddr string
+	// Collectors are extra Prometheus collectors for /metrics.
+	Collectors []prometheus.Collector
 	// ReminderSpec is the cron spec for reminders; "" means every minute,
 	// "-" disables them.
 	ReminderSpec string
@@ -99,12 +107,13 @@ type Bot struct {
 	conns   []*conn
 	metrics *metrics
 
-	work      sync.WaitGroup // acknowledged interactions still being worked on
-	connected chan struct{}  // closed on the first socket-mode connection
-	connOnce  sync.Once
-	mu        sync.Mutex
-	httpAddr  net.Addr
-	shards    []chan item
+	work       sync.WaitGroup // acknowledged interactions still being worked on
+	connected  chan struct{}  // closed on the first socket-mode connection
+	connOnce   sync.Once
+	mu         sync.Mutex
+	httpAddr   net.Addr
+	statusAddr net.Addr
+	shards     []chan item
 	// workCtx is the parent of all acknowledged work: it outlives the run
 	// context so shutdown can drain, and is cancelled if draining overruns.
 	workCtx context.Context
@@ -182,7 +191,7 @@ func New(s *Session, cfg Config) (*Bot, error) {
 	if cfg.Connections > 10 {
 		return nil, errors.New("at most 10 socket-mode connections are allowed per Slack app")
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, session: s, connected: make(chan struct{}), metrics: newMetrics()}
+	b := &Bot{cfg: cfg, log: cfg.Logger, session: s, connected: make(chan struct{}), metrics: newMetrics(cfg.Collectors...)}
 	for i := range cfg.Connections {
 		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(s.client)})
 	}
@@ -215,6 +224,14 @@ func (b *Bot) HTTPAddr() net.Addr {
 	return b.httpAddr
 }
 
+// StatusAddr is the address the separate status page server listens on,
+// once it does; nil when the page is served on HTTPAddr.
+func (b *Bot) StatusAddr() net.Addr {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.statusAddr
+}
+
 // goTracked runs f in a goroutine that shutdown waits for.
 func (b *Bot) goTracked(f func()) {
 	b.work.Add(1)
@@ -239,6 +256,13 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	srv, err := b.startHTTP(workCtx)
 	if err != nil {
+		return err
+	}
+	statusSrv, err := b.startStatus(workCtx)
+	if err != nil {
+		if srv != nil {
+			srv.Close()
+		}
 		return err
 	}
 	sched := b.startCron(workCtx)
@@ -281,6 +305,11 @@ func (b *Bot) Run(ctx context.Context) error {
 		// Stop taking webhooks first; Shutdown lets in-flight ones finish.
 		shutCtx, cancel := context.WithDeadline(context.Background(), deadline)
 		srv.Shutdown(shutCtx)
+		cancel()
+	}
+	if statusSrv != nil {
+		shutCtx, cancel := context.WithDeadline(context.Background(), deadline)
+		statusSrv.Shutdown(shutCtx)
 		cancel()
 	}
 	drained := make(chan struct{})

@@ -21,7 +21,7 @@ type metrics struct {
 
 // newMetrics uses a registry per bot, not the global one, so several bots in
 // one test process do not collide.
-func newMetrics() *metrics {
+func newMetrics(extra ...prometheus.Collector) *metrics {
 	m := &metrics{
 		reg: prometheus.NewRegistry(),
 		events: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -34,6 +34,7 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.events, m.commands, m.ackLatency,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	m.reg.MustRegister(extra...)
 	return m
 }
 
@@ -65,19 +66,57 @@ func (b *Bot) startHTTP(ctx context.Context) (*http.Server, error) {
 	for pattern, h := range b.cfg.Webhooks {
 		mux.Handle(pattern, h)
 	}
-	ln, err := net.Listen("tcp", b.cfg.HTTPAddr)
+	if b.cfg.Status != nil && b.cfg.StatusAddr == "" {
+		mountStatus(mux, b.cfg.Status)
+	}
+	addr, srv, err := b.serve(ctx, "HTTP_ADDR", b.cfg.HTTPAddr, mux)
 	if err != nil {
-		return nil, fmt.Errorf("HTTP_ADDR %s: %w", b.cfg.HTTPAddr, err)
+		return nil, err
 	}
 	b.mu.Lock()
-	b.httpAddr = ln.Addr()
+	b.httpAddr = addr
 	b.mu.Unlock()
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second,
+	return srv, nil
+}
+
+// startStatus serves the status page alone on StatusAddr, when both are
+// set: nothing else of the bot is reachable there.
+func (b *Bot) startStatus(ctx context.Context) (*http.Server, error) {
+	if b.cfg.Status == nil || b.cfg.StatusAddr == "" {
+		return nil, nil
+	}
+	mux := http.NewServeMux()
+	mountStatus(mux, b.cfg.Status)
+	addr, srv, err := b.serve(ctx, "STATUS_ADDR", b.cfg.StatusAddr, mux)
+	if err != nil {
+		return nil, err
+	}
+	b.mu.Lock()
+	b.statusAddr = addr
+	b.mu.Unlock()
+	return srv, nil
+}
+
+// mountStatus routes the status page's three paths, and nothing else, to h.
+func mountStatus(mux *http.ServeMux, h http.Handler) {
+	for _, p := range []string{"GET /status", "GET /status.json", "GET /status/feed.atom"} {
+		mux.Handle(p, h)
+	}
+}
+
+// serve listens on addr (named by env in errors) and serves h until
+// shutdown.
+func (b *Bot) serve(ctx context.Context, env, addr string, h http.Handler) (net.Addr, *http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s %s: %w", env, addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			b.log.Error("http server", "err", err)
+			b.log.Error("http server", "addr", addr, "err", err)
 		}
 	}()
-	return srv, nil
+	return ln.Addr(), srv, nil
 }

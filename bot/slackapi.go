@@ -92,6 +92,14 @@ func (a *API) Post(ctx context.Context, channelID string, m handlers.Message) (s
 	return ts, slackErr("chat.postMessage", err)
 }
 
+// DM posts to a person's direct messages with the bot: posting to a user
+// ID opens that DM, with no conversations.open (and no im:write scope).
+// It returns the DM's channel ID, for uploads there.
+func (a *API) DM(ctx context.Context, userID string, m handlers.Message) (string, error) {
+	ch, _, err := a.c.PostMessageContext(ctx, userID, msgOptions(m)...)
+	return ch, slackErr("chat.postMessage", err)
+}
+
 // Update replaces a message's content.
 func (a *API) Update(ctx context.Context, channelID, ts string, m handlers.Message) error {
 	_, _, _, err := a.idem.UpdateMessageContext(ctx, channelID, ts, msgOptions(m)...)

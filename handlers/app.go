@@ -58,6 +58,9 @@ type Config struct {
 	// Location is the time zone files and drafts show times in
 	// (INCIDENT_TIMEZONE); nil means UTC.
 	Location *time.Location
+	// StatusPageURL is where customers read the status page, for links;
+	// "" when unknown.
+	StatusPageURL string
 }
 
 // Slack is every Web API call the capabilities make, for wiring: each
@@ -74,6 +77,7 @@ type Slack interface {
 	MessageFetcher
 	GroupExpander
 	MemberChecker
+	DMer
 }
 
 // Store is everything the capabilities keep, for wiring; each capability
@@ -87,6 +91,7 @@ type Store interface {
 	History
 	ActiveLister
 	Scheduler
+	PublicStore
 }
 
 // Deps are the adapters App wires into the capabilities. Drafter, Pager and
@@ -112,6 +117,17 @@ type Deps struct {
 	// with a reason. Getenv reads their signing secrets.
 	Webhooks WebhookPoster
 	Getenv   func(string) string
+	// Statuspage mirrors approved customer updates on Atlassian
+	// Statuspage; nil: not set up.
+	Statuspage Statuspage
+	// PublicCheck re-checks a person's edit of a customer update; nil:
+	// no check.
+	PublicCheck PublicChecker
+	// ComponentStates maps a severity to the state it puts components in
+	// (the file's status_page states); nil or missing entries: defaults.
+	ComponentStates func() map[incident.Severity]incident.ComponentState
+	// Insights works out /incident insights; nil: not set up.
+	Insights InsightsMaker
 	Clock    Clock
 	Logger   *slog.Logger
 }
@@ -195,10 +211,19 @@ func New(cfg Config, d Deps) *App {
 	workflows := &Workflows{incidents: incidents, source: d.Workflows, lists: lists, catalog: d.Catalog, store: d.Store, slack: d.Slack,
 		owners: owners, paging: paging, checklists: checklists, headers: headers, webhooks: d.Webhooks, getenv: d.Getenv,
 		location: cfg.Location, background: background, log: log}
+	if d.ComponentStates == nil {
+		d.ComponentStates = incident.DefaultComponentStates
+	}
+	drafts := &Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, headers: headers, cadence: cadence, evidence: evidence,
+		names: names, location: cfg.Location, replies: rep, log: log}
+	public := &Public{incidents: incidents, drafts: drafts, store: d.Store, catalog: d.Catalog, states: d.ComponentStates,
+		statuspage: d.Statuspage, check: d.PublicCheck, pageURL: cfg.StatusPageURL, names: names, headers: headers,
+		background: background, retries: statuspageRetries, log: log}
 	// Listeners run in this order after each change: stakeholders hear of
-	// it, the on-call is paged, checklists show what was skipped, then the
-	// team's workflows run.
-	changed := listeners{list: []Listener{announcer, paging, checklists, workflows}, log: log}
+	// it, the on-call is paged, checklists show what was skipped, customers
+	// are offered a "resolved" update, then the team's workflows run.
+	changed := listeners{list: []Listener{announcer, paging, checklists, public, workflows}, log: log}
+	public.listeners = changed
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
 		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
@@ -222,10 +247,9 @@ func New(cfg Config, d Deps) *App {
 		&Lifecycle{incidents: incidents, slack: d.Slack, headers: headers, listeners: changed, log: log},
 		&Timeline{incidents: incidents, store: d.Store, slack: d.Slack, names: names, visibility: visibility,
 			catalog: d.Catalog, location: cfg.Location, replies: rep},
-		&Drafts{incidents: incidents, drafter: d.Drafter, store: d.Store, slack: d.Slack, headers: headers, cadence: cadence, evidence: evidence,
-			names: names, location: cfg.Location, replies: rep, log: log},
+		drafts,
 		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, headers: headers, listeners: changed,
-			evidence: evidence, announcer: announcer, botUserID: cfg.BotUserID, log: log},
+			evidence: evidence, announcer: announcer, public: public, botUserID: cfg.BotUserID, log: log},
 		&ActionItems{incidents: incidents, replies: rep},
 		&Runbooks{incidents: incidents, runbooks: searcher, slack: d.Slack, replies: rep},
 		&Search{store: d.Store, visibility: visibility, catalog: d.Catalog, clock: d.Clock, location: cfg.Location, replies: rep},
@@ -233,6 +257,8 @@ func New(cfg Config, d Deps) *App {
 		details,
 		&Exports{incidents: incidents, slack: d.Slack, names: names, location: cfg.Location, postmortemDue: cfg.PostmortemDue, replies: rep},
 		checklists,
+		public,
+		&Insights{maker: d.Insights, slack: d.Slack, catalog: d.Catalog, clock: d.Clock, replies: rep},
 	)
 	return a
 }

@@ -2,10 +2,13 @@ package handlers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/slackui"
@@ -28,6 +31,7 @@ type Approvals struct {
 	listeners Listener
 	evidence  Evidence
 	announcer *Announcer
+	public    *Public
 	botUserID string
 	log       *slog.Logger
 }
@@ -192,6 +196,8 @@ func (d *Approvals) publish(ctx context.Context, draft incident.Draft, inc incid
 		if cur, err := d.incidents.Get(ctx, inc.Number); err == nil {
 			d.headers.Show(ctx, cur)
 		}
+	case incident.DraftPublic:
+		return d.public.publish(ctx, draft, inc)
 	}
 	return nil
 }
@@ -226,7 +232,7 @@ func (d *Approvals) rejectClick(ctx context.Context, a BlockAction, _ Responder)
 	}
 	draft.State, draft.DecidedBy, draft.DecidedAt = incident.DraftRejected, a.UserID, now
 	d.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindDraftRejected, Actor: a.UserID, At: now,
-		Data: map[string]string{"draft": id, "kind": string(draft.Kind)}})
+		Data: map[string]string{"draft": id, "kind": string(draft.Kind), "source": draft.Source}})
 	d.markDecided(ctx, draft, inc, where)
 	return nil
 }
@@ -272,7 +278,36 @@ func (d *Approvals) validateEdit(ctx context.Context, v ViewSubmission) map[stri
 	if err == nil && draft.State != incident.DraftPending {
 		return map[string]string{field: fmt.Sprintf("This draft was already %s by someone else, so your edit was not published. Copy your text before closing.", draft.State)}
 	}
+	if err == nil && draft.Kind == incident.DraftPublic {
+		return d.validatePublic(ctx, draft, slackui.EditedText(v.Values))
+	}
 	return nil
+}
+
+// validatePublic checks an edited customer update: it needs a headline,
+// and what the checks find is shown once before it goes public; submitting
+// the same text again publishes it as written.
+func (d *Approvals) validatePublic(ctx context.Context, draft incident.Draft, text string) map[string]string {
+	field := slackui.EditFirstField
+	if headline, _ := incident.SplitPublic(text); headline == "" {
+		return map[string]string{field: "Put the headline customers should see on the first line."}
+	}
+	inc, err := d.incidents.Get(ctx, draft.Incident)
+	if err != nil {
+		return nil // the submission reports it
+	}
+	flags := d.public.flags(ctx, inc, draft, text)
+	if len(flags) == 0 {
+		return nil
+	}
+	// The lock records that this exact text was shown its warnings, on
+	// whichever replica the second submission lands.
+	sum := sha256.Sum256([]byte(text))
+	token, err := d.store.Lock(ctx, "public-warned:"+draft.ID+":"+hex.EncodeToString(sum[:8]), time.Hour)
+	if err != nil || token == "" {
+		return nil
+	}
+	return map[string]string{field: incident.Truncate("Customers will read this. "+strings.Join(flags, " ")+" Change it, or submit again to publish it as written.", 2000)}
 }
 
 func (d *Approvals) submitEdit(ctx context.Context, v ViewSubmission, _ Responder) error {

@@ -118,7 +118,7 @@ func (d *Drafts) catchup(ctx context.Context, c SlashCommand, _ string, r Respon
 	if err != nil {
 		return err
 	}
-	draft, events, err := d.write(ctx, inc, incident.DraftCatchup, c.UserID)
+	draft, events, err := d.write(ctx, inc, incident.DraftCatchup, c.UserID, nil)
 	if err != nil {
 		return err
 	}
@@ -127,8 +127,9 @@ func (d *Drafts) catchup(ctx context.Context, c SlashCommand, _ string, r Respon
 	return nil
 }
 
-// write asks the drafter for a draft and counts what it cost.
-func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string) (incident.Draft, []incident.Event, error) {
+// write asks the drafter for a draft and counts what it cost; pub is set
+// for customer updates.
+func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string, pub *incident.PublicContext) (incident.Draft, []incident.Event, error) {
 	if d.drafter == nil {
 		return incident.Draft{}, nil, errNoDrafter
 	}
@@ -155,7 +156,7 @@ func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident
 	ctx, cancel := context.WithTimeout(ctx, draftTimeout)
 	defer cancel()
 	req := incident.DraftRequest{Kind: kind, Incident: inc, Events: events, SpentUSD: spent, Now: d.incidents.now(),
-		Names: d.names.Map(ctx, people(inc, events)), Location: d.location, Cadence: d.cadence()}
+		Names: d.names.Map(ctx, people(inc, events)), Location: d.location, Cadence: d.cadence(), Public: pub}
 	if inc.CadenceSet {
 		req.Cadence[inc.Severity] = inc.Cadence
 	}
@@ -170,6 +171,9 @@ func (d *Drafts) write(ctx context.Context, inc incident.Incident, kind incident
 	}
 	draft.ID, draft.Incident, draft.Kind, draft.State = newID(), inc.Number, kind, incident.DraftPending
 	draft.CreatedAt, draft.CreatedBy, draft.ChannelID = d.incidents.now(), by, inc.ChannelID
+	if pub != nil {
+		draft.Status = pub.Status
+	}
 	return draft, events, nil
 }
 
@@ -192,7 +196,12 @@ func people(inc incident.Incident, events []incident.Event) []string {
 // toChannel writes a draft, keeps it, and shows it in the channel with
 // Approve / Edit / Reject. Nothing is published from here.
 func (d *Drafts) toChannel(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string) error {
-	draft, events, err := d.write(ctx, inc, kind, by)
+	return d.toChannelWith(ctx, inc, kind, by, nil)
+}
+
+// toChannelWith is toChannel with what a customer update may say.
+func (d *Drafts) toChannelWith(ctx context.Context, inc incident.Incident, kind incident.DraftKind, by string, pub *incident.PublicContext) error {
+	draft, events, err := d.write(ctx, inc, kind, by, pub)
 	if err != nil {
 		return err
 	}
@@ -202,7 +211,7 @@ func (d *Drafts) toChannel(ctx context.Context, inc incident.Incident, kind inci
 	d.incidents.Note(ctx, inc, incident.Event{Kind: incident.KindDraftCreated, Actor: by, Text: draft.Text,
 		Data: map[string]string{"draft": draft.ID, "kind": string(kind), "source": draft.Source, "reason": draft.Reason,
 			"model": draft.Model, "prompt_version": draft.PromptVersion, "flags": strings.Join(draft.Flags, "; "),
-			"tokens": strconv.Itoa(draft.Tokens)}})
+			"tokens": strconv.Itoa(draft.Tokens), "status": string(draft.Status)}})
 	if kind == incident.DraftPostmortem && !inc.PostmortemDrafted {
 		if _, cur, err := d.incidents.ChangeNumber(ctx, inc.Number, func(cur *incident.Incident) ([]incident.Event, error) {
 			cur.PostmortemDrafted = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/slackui"
@@ -45,7 +46,7 @@ type Routes struct {
 }
 
 // routes is the routing table: adding a capability adds its lines here.
-func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details, ex *Exports, cl *Checklists) *Routes {
+func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, ai *ActionItems, rb *Runbooks, s *Search, p *Paging, de *Details, ex *Exports, cl *Checklists, pu *Public, in *Insights) *Routes {
 	r := &Routes{
 		Commands: []Command{
 			{Name: "declare", Usage: "declare [--private] [P1-P4] [service:] <title>", Summary: "declare an incident (no title opens a form)",
@@ -61,11 +62,23 @@ func routes(d *Declarer, l *Lifecycle, t *Timeline, dr *Drafts, ap *Approvals, a
 			{Name: "timeline", Usage: "timeline", Summary: "show the timeline so far", Run: t.show},
 			{Name: "export", Usage: "export", Summary: "share the incident's record as INC-<n>.md and INC-<n>.json", Ack: "Exporting…", Run: ex.command},
 			{Name: "list", Usage: "list [service:NAME] [severity:P1] [ai:code] [since:30d]", Summary: "list active incidents (filters look back too)", Run: t.list},
-			{Name: "update", Usage: "update", Summary: "draft a status update for approval", Ack: "Drafting a status update…", Run: dr.update},
+			{Name: "update", Usage: "update [public]", Summary: "draft a status update for approval; `public` drafts one for customers and the status page",
+				Ack: "Drafting an update…", Run: func(ctx context.Context, c SlashCommand, args string, r Responder) error {
+					switch strings.ToLower(strings.TrimSpace(args)) {
+					case "":
+						return dr.update(ctx, c, args, r)
+					case "public", "customers", "status-page":
+						return pu.command(ctx, c, args, r)
+					}
+					return incident.Errorf(incident.EInvalid, "`/incident update` drafts an update for the team; `/incident update public` drafts one for customers and the status page. I don't know `%s`.",
+						slackui.Escape(incident.Truncate(args, 40)))
+				}},
 			{Name: "postmortem", Usage: "postmortem", Summary: "draft the postmortem for approval", Ack: "Drafting the postmortem…", Run: dr.postmortem},
 			{Name: "catchup", Usage: "catchup", Summary: "a private summary of the incident so far", Ack: "Catching you up…", Run: dr.catchup},
 			{Name: "actions", Usage: "actions", Summary: "list postmortem action items", Run: ai.list},
 			{Name: "runbook", Usage: "runbook <keywords>", Summary: "find runbook sections, e.g. `db connections`", Run: rb.search},
+			{Name: "insights", Usage: "insights [30d|90d|365d] [service:NAME] [share]", Summary: "incidents, MTTA and MTTR, services, AI share and drafts as a chart, privately (`share`: in the channel)",
+				Ack: "Working out the numbers…", Run: in.command},
 			{Name: "search", Usage: "search [filters] <words>", Summary: "find past incidents and their postmortems, e.g. `ai:code pool`", Run: s.command},
 			{Name: "page", Usage: "page [service]", Summary: "page the on-call through PagerDuty", Ack: "Paging…", Run: p.command},
 			{Name: "oncall", Usage: "oncall [schedule or escalation policy]", Summary: "who is on call now", Run: p.oncall},

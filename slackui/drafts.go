@@ -32,6 +32,8 @@ func KindLabel(k incident.DraftKind) string {
 		return "postmortem"
 	case incident.DraftCatchup:
 		return "catch-up"
+	case incident.DraftPublic:
+		return "customer update"
 	}
 	return "status update"
 }
@@ -56,7 +58,17 @@ func Draft(d incident.Draft, inc incident.Incident, evidence []Evidence, withBut
 		}
 	}
 	blocks := []slack.Block{section(incident.Truncate(head, MaxSectionText))}
-	body := sections(Safe(Mrkdwn(d.Text)))
+	text := d.Text
+	if d.Kind == incident.DraftPublic {
+		// Customers read the headline as the incident's name; show it as
+		// such, and say where the words go.
+		headline, rest := incident.SplitPublic(d.Text)
+		text = "*" + Escape(headline) + "*\n" + Mrkdwn(rest)
+		blocks = append(blocks, contextBlock(fmt.Sprintf(":globe_with_meridians: For the public status page, as *%s*. The first line is the headline customers see.", d.Status)))
+	} else {
+		text = Mrkdwn(text)
+	}
+	body := sections(Safe(text))
 	if len(body) > MaxBlocks-6 {
 		body = append(body[:MaxBlocks-7], contextBlock("…the draft continues; the full text is kept and published in full when approved."))
 	}
@@ -82,7 +94,9 @@ func Draft(d incident.Draft, inc incident.Incident, evidence []Evidence, withBut
 	if d.PromptVersion != "" {
 		meta = append(meta, "prompt "+d.PromptVersion)
 	}
-	if withButtons {
+	if withButtons && d.Kind == incident.DraftPublic {
+		meta = append(meta, "nothing reaches the status page until someone approves")
+	} else if withButtons {
 		meta = append(meta, "nothing is published until someone approves")
 	}
 	if len(meta) > 0 {
