@@ -214,16 +214,20 @@ func (d *Drafter) Draft(ctx context.Context, req incident.DraftRequest) (out inc
 	}
 	c := check(req.Kind, md, entries, v)
 	f := ComputeFacts(req.Incident, req.Events, req.Now)
-	citeKeyEvents(req.Kind, &c.body, entries)
+	if req.Kind != incident.DraftPublic {
+		citeKeyEvents(req.Kind, &c.body, entries)
+	}
 	ev, cites := evidenceOf(req.Kind, c.body)
-	return incident.Draft{
+	out = incident.Draft{
 		Incident: req.Incident.Number, Kind: req.Kind, State: incident.DraftPending,
 		Text:   d.render(req, v, f, entries, c.body),
 		Source: SourceLLM, Model: d.cfg.Model, PromptVersion: p.Version,
 		Citations: cites, Evidence: ev, Flags: c.flags, ActionItems: c.body.items,
 		Tokens: spent.tokens, CostUSD: spent.cost, CreatedAt: req.Now,
 		ChannelID: req.Incident.ChannelID,
-	}, nil
+	}
+	finishPublic(req, &out)
+	return out, nil
 }
 
 // fallback is the template with the usage already spent, logged with the

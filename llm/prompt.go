@@ -176,6 +176,13 @@ func (d *Drafter) buildPrompt(req incident.DraftRequest, v *voice, entries []inc
 		head.WriteString(l)
 		head.WriteByte('\n')
 	}
+	if req.Kind == incident.DraftPublic {
+		pc, _ := publicContext(req)
+		for _, l := range publicFacts(pc) {
+			head.WriteString(l)
+			head.WriteByte('\n')
+		}
+	}
 	if len(sums) > 0 {
 		head.WriteString("Summaries of the whole conversation in stretches (written from the full timeline):\n")
 		for _, s := range sums {

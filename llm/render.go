@@ -45,6 +45,9 @@ const maxKeyEvents = 40
 // the draft. People are named and times told in v's way; the last step,
 // publish, guarantees no marker or mention survives whoever wrote the body.
 func (d *Drafter) render(req incident.DraftRequest, v *voice, f Facts, entries []incident.Entry, b body) string {
+	if req.Kind == incident.DraftPublic {
+		return renderPublic(v, b)
+	}
 	spec := specFor(req.Kind)
 	md := req.Kind == incident.DraftPostmortem // a Markdown file; the rest are Slack messages, also written in Markdown (the bot converts it with goldmark)
 	var w strings.Builder

@@ -23,15 +23,35 @@ func (d *Drafter) Template(req incident.DraftRequest, reason string) incident.Dr
 	entries := incident.Fold(req.Events)
 	f := ComputeFacts(req.Incident, req.Events, now)
 	spec := specFor(req.Kind)
-	b := templateBody(req.Kind, f, entries, v)
-	citeKeyEvents(req.Kind, &b, entries)
+	var b body
+	if req.Kind == incident.DraftPublic {
+		pc, _ := publicContext(req)
+		b = publicTemplate(req.Incident.Severity, pc)
+	} else {
+		b = templateBody(req.Kind, f, entries, v)
+		citeKeyEvents(req.Kind, &b, entries)
+	}
 	ev, cites := evidenceOf(req.Kind, b)
-	return incident.Draft{
+	out := incident.Draft{
 		Incident: req.Incident.Number, Kind: req.Kind, State: incident.DraftPending,
 		Text: d.render(req, v, f, entries, b), Source: SourceTemplate, Reason: reason, PromptVersion: spec.version,
 		Citations: cites, Evidence: ev, ActionItems: b.items, CreatedAt: now,
 		ChannelID: req.Incident.ChannelID,
 	}
+	finishPublic(req, &out)
+	return out
+}
+
+// finishPublic stamps a customer update with the status it announces and
+// what the checks found in it; other kinds pass unchanged.
+func finishPublic(req incident.DraftRequest, d *incident.Draft) {
+	if req.Kind != incident.DraftPublic {
+		return
+	}
+	pc, flags := publicContext(req)
+	d.Status = pc.Status
+	d.Flags = append(d.Flags, flags...)
+	d.Flags = append(d.Flags, PublicFlags(d.Text, pc, req.Names)...)
 }
 
 // templateBody fills each section from what the timeline holds: marked
