@@ -37,7 +37,9 @@ var hexColour = regexp.MustCompile(`^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$`)
 func (d *decoder) statusPage(n *yaml.Node) {
 	sp := &d.cfg.StatusPage
 	d.mapping(n, "status_page", statusPageExample, []field{
-		{"title", func(v *yaml.Node) { sp.Title = d.text(v, "title", `write the page's heading, like "title: Acme status"`) }},
+		{"title", func(v *yaml.Node) {
+			sp.Title = d.text(v, "title", `write the page's heading, like "title: Acme status"`)
+		}},
 		{"name", func(v *yaml.Node) { sp.Name = d.text(v, "name", `write the team or company name, like "name: Acme"`) }},
 		{"logo_url", func(v *yaml.Node) { sp.LogoURL = d.httpURL(v, "logo_url", "https://acme.example/logo.png") }},
 		{"url", func(v *yaml.Node) { sp.URL = d.httpURL(v, "url", "https://status.acme.example") }},
