@@ -3,9 +3,13 @@ package status
 import (
 	"bytes"
 	_ "embed"
+	"fmt"
+	"html"
 	"html/template"
 	"strings"
 	"time"
+
+	"github.com/incidentbot/incidentbot/incident"
 )
 
 //go:embed page.html
@@ -26,10 +30,35 @@ var pageTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
 	"md":       markdown,
 	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join":     func(s []string) string { return strings.Join(s, ", ") },
-	"sub":      func(a, b time.Time) time.Duration { return a.Sub(b) },
-	"barX":     func(i int) int { return i * barStep },
-	"barWidth": func(d []dayView) int { return len(d)*barStep - 1 },
+	"period":   period,
+	"bar":      bar,
 }).Parse(pageHTML))
+
+// bar draws a component's history: a bar per day, coloured by its worst
+// state, each bad day described for pointers and the whole summarised for
+// screen readers. Written directly rather than by the template, since a
+// page has hundreds of days and the template's reflection dominated its
+// rendering time.
+func bar(c componentView) template.HTML {
+	var b strings.Builder
+	b.Grow(64 * len(c.Days))
+	fmt.Fprintf(&b, `<svg class="bar" viewBox="0 0 %d 28" preserveAspectRatio="none" role="img" aria-label="%s: %s uptime over the last %d days">`,
+		len(c.Days)*barStep-1, html.EscapeString(c.Name), percent(c.Uptime), len(c.Days))
+	for i, d := range c.Days {
+		fmt.Fprintf(&b, `<rect x="%d" width="3" height="28" class="%s">`, i*barStep, d.State)
+		if d.State != incident.Operational {
+			b.WriteString("<title>")
+			b.WriteString(html.EscapeString(day(d.Date) + ": " + stateLabel(d.State)))
+			if d.Downtime > 0 {
+				b.WriteString(", down " + span(d.Downtime))
+			}
+			b.WriteString("</title>")
+		}
+		b.WriteString("</rect>")
+	}
+	b.WriteString("</svg>")
+	return template.HTML(b.String())
+}
 
 // htmlData is what the template reads.
 type htmlData struct {

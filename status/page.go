@@ -8,6 +8,8 @@
 package status
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +17,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -119,6 +122,7 @@ type Page struct {
 type rendered struct {
 	at    time.Time
 	body  []byte
+	gz    []byte // body gzipped: a phone on a bad network gets a tenth
 	etag  string
 	stale bool // served from before a failed refresh
 }
@@ -183,10 +187,17 @@ func (p *Page) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
+	h.Set("Vary", "Accept-Encoding")
+	body := out.body
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		body = out.gz
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	if r.Method == http.MethodHead {
 		return
 	}
-	w.Write(out.body)
+	w.Write(body)
 }
 
 // get returns a rendering no older than the TTL, refreshing it under the
@@ -210,7 +221,11 @@ func (p *Page) get(ctx context.Context, key string, f format, base string) (rend
 		return rendered{}, err
 	}
 	sum := sha256.Sum256(body)
-	c := rendered{at: now, body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+	var gz bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
+	zw.Write(body)
+	zw.Close()
+	c := rendered{at: now, body: body, gz: gz.Bytes(), etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
 	p.cache[key] = c
 	return c, nil
 }
@@ -227,6 +242,15 @@ func (p *Page) render(ctx context.Context, now time.Time, f format, base string)
 		return nil, fmt.Errorf("status: render: %w", err)
 	}
 	return body, nil
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		if name, q, _ := strings.Cut(strings.TrimSpace(part), ";"); strings.EqualFold(strings.TrimSpace(name), "gzip") {
+			return strings.ReplaceAll(q, " ", "") != "q=0"
+		}
+	}
+	return false
 }
 
 // base is the page's absolute URL for links in the feed: the configured

@@ -57,6 +57,17 @@ func statusLabel(s incident.Status) string {
 // when is a moment as customers read it, always with its zone.
 func when(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04 UTC") }
 
+// period is when an incident ran, with its length: "4 Dec 2026, 10:00 to
+// 12:24 UTC (2h 24m)", the date repeated only when it changed.
+func period(from, to time.Time) string {
+	from, to = from.UTC(), to.UTC()
+	end := to.Format("2 Jan 2006, 15:04 UTC")
+	if from.Format(time.DateOnly) == to.Format(time.DateOnly) {
+		end = to.Format("15:04 UTC")
+	}
+	return fmt.Sprintf("%s to %s (%s)", from.Format("2 Jan 2006, 15:04"), end, span(to.Sub(from)))
+}
+
 func day(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
 
 // span is a duration rounded to what matters to a reader: "1h 12m", "40m",

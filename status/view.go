@@ -88,7 +88,8 @@ func build(s Settings, now time.Time, incs []incident.PublicIncident) view {
 		v.Components = append(v.Components, c)
 	}
 
-	for _, pi := range incs {
+	// The store lists oldest first; walking back yields newest first.
+	for _, pi := range slices.Backward(incs) {
 		latest, ok := pi.Latest()
 		if !ok {
 			continue
@@ -122,8 +123,11 @@ func build(s Settings, now time.Time, incs []incident.PublicIncident) view {
 		}
 	}
 	newest := func(a, b incidentView) int { return cmp.Compare(b.StartedAt.UnixNano(), a.StartedAt.UnixNano()) }
-	slices.SortStableFunc(v.Open, newest)
-	slices.SortStableFunc(v.Past, newest)
+	for _, l := range [][]incidentView{v.Open, v.Past} {
+		if !slices.IsSortedFunc(l, newest) {
+			slices.SortStableFunc(l, newest)
+		}
+	}
 
 	window := now.Sub(start)
 	for i := range v.Components {
@@ -141,16 +145,17 @@ func build(s Settings, now time.Time, incs []incident.PublicIncident) view {
 // Overlapping outages on one day may add up to more than the day; the
 // day's downtime is capped at the day.
 func (c *componentView) mark(start, from, to time.Time, st incident.ComponentState) {
-	if to.Before(start) {
+	if to.Before(start) || len(c.Days) == 0 {
 		return
 	}
 	from = later(from, start)
-	for i := range c.Days {
+	first := int(from.Sub(start) / (24 * time.Hour))
+	for i := first; i < len(c.Days); i++ {
 		d := &c.Days[i]
-		dayEnd := d.Date.Add(24 * time.Hour)
-		if !from.Before(dayEnd) || to.Before(d.Date) {
-			continue
+		if to.Before(d.Date) {
+			break
 		}
+		dayEnd := d.Date.Add(24 * time.Hour)
 		d.State = worse(d.State, st)
 		if down(st) {
 			span := earlier(to, dayEnd).Sub(later(from, d.Date))

@@ -58,10 +58,10 @@ func (s *Store) PublicUpdates(ctx context.Context, n int64) ([]incident.PublicUp
 	return decodePublic(m)
 }
 
-// PublicIncidents are the incidents with customer updates that were
-// declared at or after since, or are still open, oldest first: headers
-// and updates in one round trip. Private incidents are left out even if
-// one were listed.
+// PublicIncidents are the incidents with customer updates that were open
+// at some time at or after since (still open, or resolved since), oldest
+// first: headers and updates in one round trip. Private incidents are left
+// out even if one were listed.
 func (s *Store) PublicIncidents(ctx context.Context, since time.Time) ([]incident.PublicIncident, error) {
 	nums, err := s.rdb.ZRange(ctx, s.key("public:incidents"), 0, -1).Result()
 	if err != nil {
@@ -96,7 +96,7 @@ func (s *Store) PublicIncidents(ctx context.Context, since time.Time) ([]inciden
 		if err != nil {
 			return nil, fmt.Errorf("store: public incident %s: %w", nums[i], err)
 		}
-		if inc.Private || (inc.DeclaredAt.Before(since) && !inc.Active()) {
+		if inc.Private || (!inc.Active() && inc.ResolvedAt.Before(since)) {
 			continue
 		}
 		updates, err := decodePublic(ups[i].Val())
