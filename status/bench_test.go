@@ -42,7 +42,7 @@ func benchStore(b *testing.B, now time.Time) *store.Store {
 		for j, st := range []incident.Status{incident.Investigating, incident.Resolved} {
 			u := incident.PublicUpdate{DraftID: fmt.Sprintf("d%06d%d", n, j), Status: st, Headline: "Card payments are slower than usual",
 				Text: "Some customers see card payments take longer than usual. We are working on it and will update this page within 30 minutes.",
-				At: declared.Add(time.Duration(j*5) * time.Minute)}
+				At:   declared.Add(time.Duration(j*5) * time.Minute)}
 			if _, err := s.PublishPublic(ctx, n, u); err != nil {
 				b.Fatal(err)
 			}

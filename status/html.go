@@ -20,18 +20,18 @@ var pageHTML string
 const barStep = 4
 
 var pageTemplate = template.Must(template.New("status").Funcs(template.FuncMap{
-	"overall":  overallLabel,
-	"state":    stateLabel,
-	"status":   statusLabel,
-	"when":     when,
-	"day":      day,
-	"span":     span,
-	"percent":  percent,
-	"md":       markdown,
-	"iso":      func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-	"join":     func(s []string) string { return strings.Join(s, ", ") },
-	"period":   period,
-	"bar":      bar,
+	"overall": overallLabel,
+	"state":   stateLabel,
+	"status":  statusLabel,
+	"when":    when,
+	"day":     day,
+	"span":    span,
+	"percent": percent,
+	"md":      markdown,
+	"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join":    func(s []string) string { return strings.Join(s, ", ") },
+	"period":  period,
+	"bar":     bar,
 }).Parse(pageHTML))
 
 // bar draws a component's history: a bar per day, coloured by its worst
