@@ -38,10 +38,11 @@ func settings() status.Settings {
 }
 
 type fixture struct {
-	t     *testing.T
-	store *store.Store
-	page  *status.Page
-	clock time.Time
+	t        *testing.T
+	store    *store.Store
+	page     *status.Page
+	clock    time.Time
+	settings status.Settings
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -51,8 +52,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	f := &fixture{t: t, store: s, clock: now}
-	f.page = status.New(s, settings, status.Options{TTL: 5 * time.Second, Clock: func() time.Time { return f.clock }})
+	f := &fixture{t: t, store: s, clock: now, settings: settings()}
+	f.page = status.New(s, func() status.Settings { return f.settings }, status.Options{TTL: 5 * time.Second, Clock: func() time.Time { return f.clock }})
 	return f
 }
 
