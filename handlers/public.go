@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/internal/retry"
 	"github.com/incidentbot/incidentbot/slackui"
 )
 
@@ -193,6 +194,10 @@ func (p *Public) push(ctx context.Context, n int64, u incident.PublicUpdate) {
 		if err != nil {
 			last = err
 			p.log.Warn("push to Statuspage", "incident", inc.ID(), "attempt", attempt+1, "err", err)
+			if !retry.Retryable(err) {
+				// A wrong key or page will not fix itself by waiting.
+				break
+			}
 			if attempt == 0 {
 				p.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":warning: Statuspage didn't take the customer update: %s. I'll keep trying in the background; our own status page has it already.",
 					reason(err)))
@@ -213,8 +218,12 @@ func (p *Public) push(ctx context.Context, n int64, u incident.PublicUpdate) {
 		return
 	}
 	inc, _ := p.incidents.Get(context.WithoutCancel(ctx), n)
-	p.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":x: I gave up sending the customer update to Statuspage (%s). Please post it there by hand: *%s*",
-		reason(last), slackui.Escape(u.Headline)))
+	verb := "gave up sending"
+	if !retry.Retryable(last) {
+		verb = "couldn't send"
+	}
+	p.incidents.Say(ctx, inc.ChannelID, fmt.Sprintf(":x: I %s the customer update to Statuspage (%s). Please post it there by hand: *%s*",
+		verb, reason(last), slackui.Escape(u.Headline)))
 }
 
 // reason is an error as the channel reads it: a person-facing sentence

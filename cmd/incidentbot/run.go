@@ -37,6 +37,7 @@ type config struct {
 	llm                        llm.Config
 	pager                      pager.Config
 	pagerOn                    bool
+	status                     statusEnv
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -130,6 +131,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if err != nil {
 		return c, err
 	}
+	if c.status, err = loadStatusEnv(getenv); err != nil {
+		return c, err
+	}
 	c.pager = pc
 	c.pagerOn = pc.RoutingKey != "" || len(pc.Services) > 0 || pc.APIToken != "" || pc.WebhookSecret != ""
 	return c, nil
@@ -201,7 +205,7 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		handlers: cfg.handlers, store: st, runbooks: rb, logger: logger,
 		bot:     bot.Config{HTTPAddr: cfg.httpAddr, Connections: cfg.connections},
 		drafter: llm.New(cfg.llm, logger),
-		catalog: catalog, getenv: getenv,
+		catalog: catalog, getenv: getenv, status: cfg.status, statuspage: newStatuspage(cfg.status),
 	}
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)

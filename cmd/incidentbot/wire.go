@@ -10,8 +10,10 @@ import (
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/internal/retry"
+	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
+	"github.com/incidentbot/incidentbot/status"
 	"github.com/incidentbot/incidentbot/store"
 	"github.com/incidentbot/incidentbot/webhook"
 )
@@ -27,6 +29,11 @@ type parts struct {
 	runbooks *runbooks.Library
 	catalog  *configfile.Live    // nil: no config file
 	getenv   func(string) string // for the config file's env: references
+	status   statusEnv
+	// statuspage mirrors customer updates on Atlassian Statuspage; nil: off.
+	statuspage handlers.Statuspage
+	// insights answers /incident insights; nil: off.
+	insights handlers.InsightsMaker
 	logger   *slog.Logger
 }
 
@@ -59,8 +66,18 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
 		}
 	}
+	settings := statusSettings(p.catalog, p.status)
+	cfg.StatusPageURL = settings().URL
+	deps.PublicCheck, deps.ComponentStates = llm.PublicFlags, componentStates(p.catalog)
+	if p.statuspage != nil {
+		deps.Statuspage = p.statuspage
+	}
+	if p.insights != nil {
+		deps.Insights = p.insights
+	}
 	app := handlers.New(cfg, deps)
 	bc := p.bot
+	bc.Status, bc.StatusAddr = status.New(p.store, settings, status.Options{Log: p.logger}), p.status.addr
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background = app, app.Recorder(), app.Remind, app
 	bc.Ready, bc.Logger = p.store, p.logger
 	if p.pager != nil {
