@@ -124,7 +124,7 @@ func times(r Report) *plot.Plot {
 	p.Y.Label.Text = "minutes (log scale)"
 	p.X.Label.Text = "week"
 	p.Y.Scale, p.Y.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
-	any := false
+	drawn := false
 	for _, l := range []struct {
 		name string
 		col  color.Color
@@ -150,9 +150,9 @@ func times(r Report) *plot.Plot {
 		points.Color, points.Radius = l.col, vg.Points(4)
 		p.Add(line, points)
 		p.Legend.Add(l.name, line)
-		any = true
+		drawn = true
 	}
-	if !any {
+	if !drawn {
 		// A log axis needs a range; show an empty one.
 		p.Y.Min, p.Y.Max = 1, 100
 	}

@@ -134,7 +134,9 @@ func Compute(all []Facts, since, until time.Time, service string) Report {
 		}
 		in = append(in, f)
 	}
-	slices.SortFunc(in, func(a, b Facts) int { return cmp.Or(a.DeclaredAt.Compare(b.DeclaredAt), cmp.Compare(a.Number, b.Number)) })
+	slices.SortFunc(in, func(a, b Facts) int {
+		return cmp.Or(a.DeclaredAt.Compare(b.DeclaredAt), cmp.Compare(a.Number, b.Number))
+	})
 	r.Incidents = len(in)
 
 	weekStart := monday(since)
