@@ -138,7 +138,9 @@ type hist struct {
 	sum    float64
 }
 
-func newHist(bounds []float64) *hist { return &hist{bounds: bounds, counts: make([]uint64, len(bounds))} }
+func newHist(bounds []float64) *hist {
+	return &hist{bounds: bounds, counts: make([]uint64, len(bounds))}
+}
 
 func (h *hist) observe(v float64) {
 	h.count++

@@ -105,4 +105,3 @@ func (s *Store) SaveDigests(ctx context.Context, docs map[int64]string) error {
 	}
 	return nil
 }
-
