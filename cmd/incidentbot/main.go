@@ -6,6 +6,7 @@
 //	incidentbot config     check a config file
 //	incidentbot workflows  dry-run the config file's workflows
 //	incidentbot export     write an incident as Markdown or JSON
+//	incidentbot insights   the team's incident numbers, as Markdown, JSON or a chart
 //	incidentbot version    print the version
 package main
 
@@ -34,6 +35,8 @@ Usage:
   incidentbot workflows test [--config FILE] --on TRIGGER [--severity P1] [--service NAME] [--field NAME=VALUE]...
                                                    print what the workflows would do, sending nothing
   incidentbot export [--format md|json] <n|INC-n>   write an incident to stdout (people by Slack ID)
+  incidentbot insights [--since 90d] [--service NAME] [--format md|json|png] [--out FILE]
+                                                   the team's incident numbers from the records
   incidentbot version
 
 See README.md for the environment variables.
@@ -73,6 +76,8 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return workflowsMain(args[1:], os.Getenv, stdout, stderr)
 	case "export":
 		return exportMain(ctx, args[1:], os.Getenv, stdout, stderr)
+	case "insights":
+		return insightsMain(ctx, args[1:], os.Getenv, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "incidentbot", version)
 		return 0

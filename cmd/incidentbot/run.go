@@ -13,10 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/insights"
 	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
@@ -203,9 +206,11 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	p := parts{
 		creds:    bot.Credentials{AppToken: cfg.appToken, BotToken: cfg.botToken, APIURL: cfg.apiURL},
 		handlers: cfg.handlers, store: st, runbooks: rb, logger: logger,
-		bot:     bot.Config{HTTPAddr: cfg.httpAddr, Connections: cfg.connections},
-		drafter: llm.New(cfg.llm, logger),
-		catalog: catalog, getenv: getenv, status: cfg.status, statuspage: newStatuspage(cfg.status),
+		bot: bot.Config{HTTPAddr: cfg.httpAddr, Connections: cfg.connections,
+			Collectors: []prometheus.Collector{insights.NewCollector(st, logger)}},
+		insights: insights.NewMaker(st, nil),
+		drafter:  llm.New(cfg.llm, logger),
+		catalog:  catalog, getenv: getenv, status: cfg.status, statuspage: newStatuspage(cfg.status),
 	}
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)
