@@ -33,13 +33,7 @@ type Statuspage interface {
 }
 
 // StatuspageUpdate is one approved update as Statuspage takes it.
-type StatuspageUpdate struct {
-	Name   string
-	Status incident.Status
-	Body   string
-	// Components maps Statuspage component ids to their state now.
-	Components map[string]incident.ComponentState
-}
+type StatuspageUpdate = incident.StatuspageUpdate
 
 // PublicChecker finds what customers must not read in a text: internal
 // names, hosts, channels, people. Each finding is a sentence for the

@@ -82,3 +82,13 @@ var ComponentStates = []ComponentState{Degraded, PartialOutage, MajorOutage}
 func DefaultComponentStates() map[Severity]ComponentState {
 	return map[Severity]ComponentState{P1: MajorOutage, P2: PartialOutage, P3: Degraded, P4: Degraded}
 }
+
+// StatuspageUpdate is one approved update as a hosted status page
+// (Atlassian Statuspage) takes it.
+type StatuspageUpdate struct {
+	Name   string
+	Status Status
+	Body   string
+	// Components maps the hosted page's component ids to their state now.
+	Components map[string]ComponentState
+}

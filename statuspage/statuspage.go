@@ -25,16 +25,6 @@ import (
 // DefaultBaseURL is Statuspage's REST API.
 const DefaultBaseURL = "https://api.statuspage.io/v1"
 
-// Update is one approved update as Statuspage takes it.
-type Update struct {
-	Name   string
-	Status string // investigating, identified, monitoring or resolved
-	Body   string
-	// Components maps component ids to operational, degraded_performance,
-	// partial_outage or major_outage.
-	Components map[string]string
-}
-
 // Client talks to one Statuspage page. It is safe for concurrent use.
 type Client struct {
 	key, page, base string
@@ -66,7 +56,7 @@ type remote struct {
 
 // Push creates or updates the Statuspage incident for key and returns its
 // id. knownID is the id an earlier push returned, "" for none.
-func (c *Client) Push(ctx context.Context, key, knownID string, u Update) (string, error) {
+func (c *Client) Push(ctx context.Context, key, knownID string, u incident.StatuspageUpdate) (string, error) {
 	if knownID == "" {
 		found, err := c.find(ctx, key)
 		if err != nil {
@@ -92,15 +82,17 @@ func (c *Client) Push(ctx context.Context, key, knownID string, u Update) (strin
 	return out.ID, nil
 }
 
-func (c *Client) incident(key string, u Update) map[string]any {
+func (c *Client) incident(key string, u incident.StatuspageUpdate) map[string]any {
 	ids := make([]string, 0, len(u.Components))
-	for id := range u.Components {
+	states := make(map[string]string, len(u.Components))
+	for id, st := range u.Components {
 		ids = append(ids, id)
+		states[id] = componentState(st)
 	}
 	slices.Sort(ids)
 	return map[string]any{
-		"name": u.Name, "status": u.Status, "body": u.Body,
-		"components": u.Components, "component_ids": ids,
+		"name": u.Name, "status": string(u.Status), "body": u.Body,
+		"components": states, "component_ids": ids,
 		"metadata": map[string]any{"incidentbot": map[string]string{"key": key}},
 	}
 }
@@ -174,6 +166,17 @@ func answerError(status int, body []byte) error {
 		msg = fmt.Sprintf("Statuspage refused the update (HTTP %d)", status)
 	}
 	return fmt.Errorf("%w (HTTP %d: %s)", incident.Errorf(incident.EUnavailable, "%s", msg), status, snippet)
+}
+
+// componentState is a state as Statuspage names it.
+func componentState(s incident.ComponentState) string {
+	switch s {
+	case incident.Degraded:
+		return "degraded_performance"
+	case "":
+		return string(incident.Operational)
+	}
+	return string(s)
 }
 
 func or(a, b string) string {

@@ -24,14 +24,17 @@ func setup(t *testing.T) (*spfake.Server, *statuspage.Client) {
 func TestPushCreatesThenUpdatesOneIncident(t *testing.T) {
 	fake, c := setup(t)
 	ctx := context.Background()
-	first := statuspage.Update{Name: "Checkout is failing", Status: "investigating", Body: "We are looking into failed payments.",
-		Components: map[string]string{"cmp111111": "major_outage", "cmp222222": "partial_outage"}}
+	first := incident.StatuspageUpdate{Name: "Checkout is failing", Status: incident.Investigating, Body: "We are looking into failed payments.",
+		Components: map[string]incident.ComponentState{"cmp111111": incident.MajorOutage, "cmp222222": incident.Degraded}}
 	id, err := c.Push(ctx, "INC-7", "", first)
 	if err != nil || id == "" {
 		t.Fatalf("first push = %q, %v", id, err)
 	}
-	second := statuspage.Update{Name: "Checkout is failing", Status: "resolved", Body: "Payments work again.",
-		Components: map[string]string{"cmp111111": "operational", "cmp222222": "operational"}}
+	if got := fake.Incidents()[0].Components; got["cmp111111"] != "major_outage" || got["cmp222222"] != "degraded_performance" {
+		t.Errorf("components after the first push = %v; want Statuspage's names for the states", got)
+	}
+	second := incident.StatuspageUpdate{Name: "Checkout is failing", Status: incident.Resolved, Body: "Payments work again.",
+		Components: map[string]incident.ComponentState{"cmp111111": incident.Operational, "cmp222222": incident.Operational}}
 	id2, err := c.Push(ctx, "INC-7", id, second)
 	if err != nil || id2 != id {
 		t.Fatalf("second push = %q, %v; want the same incident %q", id2, err, id)
@@ -51,12 +54,12 @@ func TestPushCreatesThenUpdatesOneIncident(t *testing.T) {
 func TestPushAfterALostCreateAnswerUpdatesInsteadOfCreatingAgain(t *testing.T) {
 	fake, c := setup(t)
 	ctx := context.Background()
-	u := statuspage.Update{Name: "Search is slow", Status: "investigating", Body: "Searches take longer than usual."}
+	u := incident.StatuspageUpdate{Name: "Search is slow", Status: incident.Investigating, Body: "Searches take longer than usual."}
 	if _, err := c.Push(ctx, "INC-9", "", u); err != nil {
 		t.Fatal(err)
 	}
 	// The bot never learnt the id: it pushes again knowing none.
-	u.Status, u.Body = "monitoring", "A fix is out."
+	u.Status, u.Body = incident.Monitoring, "A fix is out."
 	if _, err := c.Push(ctx, "INC-9", "", u); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +77,7 @@ func TestFailuresAreClassifiedAndNeverCarryTheKey(t *testing.T) {
 	fake := spfake.New(key, page)
 	defer fake.Close()
 	ctx := context.Background()
-	u := statuspage.Update{Name: "x", Status: "investigating", Body: "y"}
+	u := incident.StatuspageUpdate{Name: "x", Status: incident.Investigating, Body: "y"}
 
 	_, err := statuspage.New("wrong-key-456", page, fake.URL(), nil).Push(ctx, "INC-1", "", u)
 	if err == nil || retry.Retryable(err) || strings.Contains(err.Error(), "wrong-key-456") ||
@@ -94,7 +97,7 @@ func TestFailuresAreClassifiedAndNeverCarryTheKey(t *testing.T) {
 	if _, err = c.Push(ctx, "INC-1", "", u); err == nil || !retry.Retryable(err) {
 		t.Errorf("429: err = %v; want retryable", err)
 	}
-	if _, err := c.Push(ctx, "INC-1", "", statuspage.Update{Name: "x", Status: "exploded", Body: "y"}); err == nil || retry.Retryable(err) {
+	if _, err := c.Push(ctx, "INC-1", "", incident.StatuspageUpdate{Name: "x", Status: incident.Status("exploded"), Body: "y"}); err == nil || retry.Retryable(err) {
 		t.Errorf("an invalid status: err = %v; want a permanent refusal", err)
 	}
 	if len(fake.Incidents()) != 0 {

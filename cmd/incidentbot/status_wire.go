@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"net/url"
@@ -95,34 +94,11 @@ func componentStates(live *configfile.Live) func() map[incident.Severity]inciden
 	}
 }
 
-// statuspageAdapter puts the Statuspage client behind handlers.Statuspage,
-// in Statuspage's words for states.
-type statuspageAdapter struct{ c *statuspage.Client }
-
-func (a statuspageAdapter) Push(ctx context.Context, key, knownID string, u handlers.StatuspageUpdate) (string, error) {
-	comps := make(map[string]string, len(u.Components))
-	for id, st := range u.Components {
-		comps[id] = statuspageState(st)
-	}
-	return a.c.Push(ctx, key, knownID, statuspage.Update{Name: u.Name, Status: string(u.Status), Body: u.Body, Components: comps})
-}
-
-// statuspageState is a component state as Statuspage names it.
-func statuspageState(s incident.ComponentState) string {
-	if s == incident.Degraded {
-		return "degraded_performance"
-	}
-	if s == "" {
-		return string(incident.Operational)
-	}
-	return string(s)
-}
-
 // newStatuspage is the Statuspage mirror the environment asks for; nil
 // when STATUSPAGE_API_KEY is unset.
 func newStatuspage(env statusEnv) handlers.Statuspage {
 	if env.statuspageKey == "" {
 		return nil
 	}
-	return statuspageAdapter{statuspage.New(env.statuspageKey, env.statuspageP, env.statuspageURL, nil)}
+	return statuspage.New(env.statuspageKey, env.statuspageP, env.statuspageURL, nil)
 }
