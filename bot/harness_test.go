@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"strings"
@@ -18,8 +19,10 @@ import (
 	"github.com/incidentbot/incidentbot/internal/redistest"
 	"github.com/incidentbot/incidentbot/internal/retry"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
+	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
+	"github.com/incidentbot/incidentbot/status"
 	"github.com/incidentbot/incidentbot/store"
 	"github.com/incidentbot/incidentbot/webhook"
 )
@@ -45,6 +48,10 @@ type config struct {
 	Clock    handlers.Clock
 	Catalog  *configfile.Live
 	Getenv   func(string) string // for the config file's env: references
+	// Statuspage mirrors customer updates; nil: off.
+	Statuspage handlers.Statuspage
+	// Insights answers /incident insights; nil: off.
+	Insights handlers.InsightsMaker
 }
 
 // assemble signs in to the emulator and wires the bot as cmd/incidentbot
@@ -70,14 +77,43 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	if c.Pager != nil {
 		deps.Pager = c.Pager
 	}
+	settings := statusSettings(c.Catalog)
+	hc.StatusPageURL = settings().URL
+	deps.PublicCheck, deps.ComponentStates = llm.PublicFlags, func() map[incident.Severity]incident.ComponentState {
+		m := incident.DefaultComponentStates()
+		if c.Catalog != nil {
+			maps.Copy(m, c.Catalog.StatusPage().States)
+		}
+		return m
+	}
+	if c.Statuspage != nil {
+		deps.Statuspage = c.Statuspage
+	}
+	if c.Insights != nil {
+		deps.Insights = c.Insights
+	}
 	app := handlers.New(hc, deps)
 	bc := c.Config
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background, bc.Ready = app, app.Recorder(), app.Remind, app, c.Store
+	bc.Status = status.New(c.Store, settings, status.Options{Log: c.Logger, TTL: time.Millisecond})
 	if c.Pager != nil {
 		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": c.Pager.WebhookHandler(app)}
 	}
 	b, err := bot.New(session, bc)
 	return b, app, err
+}
+
+// statusSettings are the status page's settings from the config file, as
+// cmd/incidentbot reads them (without the environment's overrides).
+func statusSettings(live *configfile.Live) func() status.Settings {
+	return func() status.Settings {
+		if live == nil {
+			return status.Settings{}
+		}
+		sp := live.StatusPage()
+		return status.Settings{Title: sp.Title, Name: sp.Name, LogoURL: sp.LogoURL, URL: sp.URL, Brand: sp.Brand,
+			States: sp.States, HistoryDays: sp.HistoryDays, Catalog: live.Services()}
+	}
 }
 
 // harness is the whole bot running against the Slack emulator and a real
