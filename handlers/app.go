@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"sync"
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
@@ -193,7 +194,8 @@ func New(cfg Config, d Deps) *App {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, location: cfg.Location, log: log}
+	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, location: cfg.Location, log: log,
+		current: d.Store.Incident, serial: &sync.Map{}}
 	evidence := Evidence{slack: d.Slack}
 	background := NewBackground(log)
 	visibility := Visibility{slack: d.Slack, log: log}

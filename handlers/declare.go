@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -242,6 +243,12 @@ type Headers struct {
 	postmortemDue time.Duration
 	location      *time.Location
 	log           *slog.Logger
+	// current re-reads an incident just before its header is rendered,
+	// and serial orders the renders of one incident, so that of
+	// concurrent changes the last render to reach Slack shows the newest
+	// state, whatever order their callers got there in.
+	current func(ctx context.Context, n int64) (incident.Incident, error)
+	serial  *sync.Map // incident number → *sync.Mutex
 }
 
 // Render is the header of inc as it stands.
@@ -277,10 +284,21 @@ func (h Headers) Refresh(ctx context.Context, inc incident.Incident) {
 // show (the record, comms, the postmortem): Slack announces every topic
 // change in the channel, so an unchanged topic is not set again.
 func (h Headers) Show(ctx context.Context, inc incident.Incident) {
-	if inc.HeaderTS != "" {
-		if err := h.slack.Update(ctx, inc.ChannelID, inc.HeaderTS, h.Render(inc)); err != nil {
-			h.log.Warn("update header", "incident", inc.ID(), "err", err)
+	if inc.HeaderTS == "" {
+		return
+	}
+	if h.serial != nil {
+		mu, _ := h.serial.LoadOrStore(inc.Number, &sync.Mutex{})
+		mu.(*sync.Mutex).Lock()
+		defer mu.(*sync.Mutex).Unlock()
+	}
+	if h.current != nil {
+		if cur, err := h.current(ctx, inc.Number); err == nil && cur.HeaderTS != "" {
+			inc = cur
 		}
+	}
+	if err := h.slack.Update(ctx, inc.ChannelID, inc.HeaderTS, h.Render(inc)); err != nil {
+		h.log.Warn("update header", "incident", inc.ID(), "err", err)
 	}
 }
 
