@@ -195,7 +195,10 @@ func New(cfg Config, d Deps) *App {
 		cfg.Location = time.UTC
 	}
 	headers := Headers{slack: d.Slack, catalog: d.Catalog, postmortemDue: cfg.PostmortemDue, location: cfg.Location, log: log,
-		current: d.Store.Incident, serial: &sync.Map{}}
+		serial: &sync.Map{}}
+	if d.Store != nil {
+		headers.current = d.Store.Incident
+	}
 	evidence := Evidence{slack: d.Slack}
 	background := NewBackground(log)
 	visibility := Visibility{slack: d.Slack, log: log}

@@ -15,6 +15,7 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/insights"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/runbooks"
@@ -33,10 +34,15 @@ const demoCatalog = `services:
       - name: Checkout overview
         url: https://grafana.example.com/d/checkout
     runbooks: [checkout]
+    status_component: Checkout
   - name: payments-db
+    status_component: Payments
 severities:
   P1:
     description: Customers cannot pay or sign in
+status_page:
+  title: Acme status
+  name: Acme
 workflows:
   - name: checkout-major
     on: [declared, severity_changed]
@@ -90,7 +96,8 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	b, _, err := assemble(ctx, parts{
 		creds:    bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()},
 		handlers: handlers.Config{AnnounceChannel: announceChannel},
-		bot:      bot.Config{ReminderSpec: "-"},
+		bot:      bot.Config{ReminderSpec: "-", HTTPAddr: "127.0.0.1:0"},
+		insights: insights.NewMaker(st, nil),
 		store:    st, runbooks: rb, logger: logger, catalog: configfile.NewLive(file), getenv: getenv,
 		drafter: llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
 	})
@@ -116,6 +123,15 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	for _, f := range emu.Files(s.channel) {
 		fmt.Fprintf(stdout, "\n════ file %s ════\n%s\n", f.Name, fileHead(f.Name, string(f.Content)))
 	}
+	fmt.Fprintf(stdout, "\n════ @ali's direct messages with the bot ════\n%s\n", emu.RenderFor(dmOf("U01ALI"), "U01ALI"))
+	for _, f := range emu.Files(dmOf("U01ALI")) {
+		fmt.Fprintf(stdout, "(with the chart %s, %d KB)\n", f.Name, len(f.Content)/1024)
+	}
+	page, err := statusPageText(ctx, "http://"+b.HTTPAddr().String())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\n════ the status page at http://%s/status, as customers read it ════\n%s", b.HTTPAddr(), page)
 	return nil
 }
 
@@ -163,6 +179,9 @@ func (s *script) settle() {
 		return stable
 	})
 }
+
+// dmOf is the emulator's DM channel with a person.
+func dmOf(userID string) string { return "D" + strings.TrimPrefix(userID, "U") }
 
 func nameOf(id string) string {
 	return strings.ToLower(strings.TrimLeft(id, "U0123456789"))
@@ -230,6 +249,11 @@ func (s *script) play() error {
 	s.settle()
 	s.approveLatestDraft(sam)
 	s.settle()
+	// Customers read their own words, and only once someone approves them.
+	s.command(sam, s.channel, "update public")
+	s.settle()
+	s.approveLatestDraft(sam)
+	s.settle()
 	s.command(sam, s.channel, "comms customers")
 	// The workflow attached the comms checklist; sam ticks the two
 	// required items, so resolving does not have to ask.
@@ -239,12 +263,18 @@ func (s *script) play() error {
 	s.settle()
 	s.command(ali, s.channel, "resolve")
 	s.settle()
+	// Resolving offered the closing customer update.
+	s.approveLatestDraft(sam)
+	s.settle()
 	s.command(sam, s.channel, "set root-cause PR 4411 created a connection pool per request, exhausting payments-db connections")
 	s.command(ali, s.channel, "set ai code")
 	s.command(ali, s.channel, "set postmortem-owner <@"+sam+"|sam>")
 	s.settle()
 	s.command(ali, s.channel, "timeline")
 	s.command(ali, s.channel, "export")
+	s.command(ali, s.channel, "insights 30d")
+	// Drawing the chart takes longer than settle's quiet moment.
+	s.err = errOr(s.err, s.emu.WaitFor(s.ctx, func() bool { return len(s.emu.Files(dmOf(ali))) > 0 }))
 	s.settle()
 	return s.err
 }

@@ -31,6 +31,12 @@ func TestDemo(t *testing.T) {
 		// The workflow and its checklist.
 		"INC-1 is on checkout, our paying path. Dashboards: Checkout overview", "*comms checklist* — 2 of 3 done",
 		"workflow checkout-major: set updates every 15m",
+		// Customers: the status page shows only the two approved updates.
+		"Published to the status page as *monitoring*", "status page ✓ @sam",
+		"Acme status: All systems operational", "Resolved: outage of Checkout — Resolved",
+		"A fix is in place and Checkout is recovering.",
+		// Insights in ali's DMs, with the chart.
+		"Direct messages between @ali and the bot", "1 incident: 1 P1", "(with the chart incidentbot-insights-30d-",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -38,5 +44,11 @@ func TestDemo(t *testing.T) {
 	}
 	if strings.Contains(got, "status page updted") && !strings.Contains(got, "updated") {
 		t.Error("edit not applied")
+	}
+	page := got[strings.Index(got, "as customers read it"):]
+	for _, internal := range []string{"INC-1", "checkout returns 500", "payments-db", "deploy 2291", "@sam", "U02SAM"} {
+		if strings.Contains(page, internal) {
+			t.Errorf("the status page shows %q:\n%s", internal, page)
+		}
 	}
 }

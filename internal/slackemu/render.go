@@ -26,7 +26,12 @@ func (e *Emulator) RenderFor(channelID, userID string) string {
 		return fmt.Sprintf("(no channel %s)\n", channelID)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "#%s\n", ch.name)
+	if ch.dm {
+		// A DM's name is the person's ID; Slack shows their name.
+		fmt.Fprintf(&b, "Direct messages between @%s and the bot\n", e.userName(ch.name))
+	} else {
+		fmt.Fprintf(&b, "#%s\n", ch.name)
+	}
 	if ch.topic != "" {
 		fmt.Fprintf(&b, "Topic: %s\n", e.plain(ch.topic))
 	}
