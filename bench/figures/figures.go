@@ -39,6 +39,10 @@ func plan(quick, bleve bool) []*step {
 		goTest("config", "./config/", "Check200Services|YAMLNode200Services", q("200x", "5x"), count, false),
 		goTest("workflow", "./workflow/", "Match50", q("200000x", "1000x"), count, false),
 		goTest("bot-workflows", "./bot/", "DeclareToWorkflows", q("30x", "3x"), 1, true),
+		goTest("status", "./status/", "StatusPage", q("300x", "5x"), 1, true),
+		goTest("insights", "./insights/", "Compute|Chart", q("20x", "2x"), 1, false),
+		// Seeding 10,000 incidents takes most of this step; few loads are enough.
+		goTest("insights-load", "./insights/", "Load", q("5x", "1x"), 1, true),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -262,6 +266,58 @@ func figures(steps []*step) []row {
 			}
 			return fmt.Sprintf("%s vs %s: **%.1f×**", dur(wf.median), dur(base.median), wf.median/base.median), nil, nil
 		}, "bot-workflows")
+
+	group = "Status page and insights"
+	for _, v := range []struct{ name, what string }{
+		{"cold", "every request reads Redis and renders"},
+		{"cached", "within the cache's TTL"},
+		{"render-only", "the template alone on facts already loaded: the baseline"},
+	} {
+		add(fmt.Sprintf("`GET /status` with 1,000 past public incidents in 90 days, %s", v.what), "", func() (string, *bool, error) {
+			name := "BenchmarkStatusPage/" + v.name
+			t, err1 := b("status").get(name, "ns/op")
+			p, err2 := b("status").get(name, "p99-µs")
+			sent, err3 := b("status").get(name, "B/page-sent")
+			if err := first(err1, err2, err3); err != nil {
+				return "", nil, err
+			}
+			s := fmt.Sprintf("mean %s, p99 %s", dur(t.median), dur(p.median*1e3))
+			if raw, err := b("status").get(name, "B/page-raw"); err == nil {
+				s += fmt.Sprintf("; page %s, %s gzipped", bytesSI(raw.median), bytesSI(sent.median))
+			}
+			if base, err := b("status").get("BenchmarkStatusPage/render-only", "ns/op"); err == nil && v.name != "render-only" {
+				s += fmt.Sprintf("; **%.2f×** the render-only time", t.median/base.median)
+			}
+			return s, nil, nil
+		}, "status")
+	}
+	add("Insights over 10,000 incidents in a year (every figure of the report), vs only filtering the window", "", func() (string, *bool, error) {
+		t, err1 := b("insights").get("BenchmarkCompute/report-10k", "ns/op")
+		base, err2 := b("insights").get("BenchmarkCompute/baseline-filter-10k", "ns/op")
+		if err := first(err1, err2); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("%s vs %s: **%.0f×**", dur(t.median), dur(base.median), t.median/base.median), nil, nil
+	}, "insights")
+	add("Insights chart (1600×1000 PNG, gonum/plot) of that year", "", func() (string, *bool, error) {
+		return perOp(b("insights"), "BenchmarkChart")
+	}, "insights")
+	add("Loading 10,000 incidents from Redis for insights: cached digests vs every log read", "", func() (string, *bool, error) {
+		cached, err1 := b("insights-load").get("BenchmarkLoad/cached-10k", "ns/op")
+		cold, err2 := b("insights-load").get("BenchmarkLoad/cold-10k", "ns/op")
+		if err := first(err1, err2); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("%s vs %s: **%.1f×** faster", dur(cached.median), dur(cold.median), cold.median/cached.median), nil, nil
+	}, "insights-load")
+	add("Checking a customer update for internal names (20 services, channels, people, hosts), vs redacting its secrets", "", func() (string, *bool, error) {
+		f, err1 := b("llm").get("BenchmarkPublicFlags", "ns/op")
+		r, err2 := b("llm").get("BenchmarkRedactPublicText", "ns/op")
+		if err := first(err1, err2); err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("%s vs %s: **%.0f×**", dur(f.median), dur(r.median), f.median/r.median), nil, nil
+	}, "llm")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {
