@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ type Settings struct {
 	Title   string // the heading; default "<Name> status", or "Status"
 	Name    string // the team or company, the logo's alt text
 	LogoURL string
-	URL     string // where customers reach /status, for the feed's links
+	URL     string // where customers reach the page; a bare host means its /status
 	Brand   string // the accent colour, #rgb or #rrggbb
 	// States maps a severity to the state its open incidents put their
 	// components in; missing severities take incident.DefaultComponentStates.
@@ -256,8 +257,12 @@ func acceptsGzip(r *http.Request) bool {
 // base is the page's absolute URL for links in the feed: the configured
 // one, else what the request came to.
 func (p *Page) base(r *http.Request) string {
-	if u := p.settings().URL; u != "" {
-		return strings.TrimSuffix(u, "/")
+	if u := strings.TrimSuffix(p.settings().URL, "/"); u != "" {
+		// A bare host means the bot's own paths behind it.
+		if pu, err := url.Parse(u); err == nil && pu.Path == "" {
+			u += "/status"
+		}
+		return u
 	}
 	scheme := "http"
 	if r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https" {

@@ -218,6 +218,17 @@ func TestJSONIsTheSameFactsAsThePage(t *testing.T) {
 	if doc.Page.URL != "http://status.acme.example/status" {
 		t.Errorf("page url = %q, want the address it was asked at", doc.Page.URL)
 	}
+	for set, want := range map[string]string{"https://status.acme.example": "https://status.acme.example/status",
+		"https://acme.example/help/status/": "https://acme.example/help/status"} {
+		f.settings.URL, f.clock = set, f.clock.Add(time.Minute)
+		var d struct {
+			Page struct{ URL string } `json:"page"`
+		}
+		json.Unmarshal([]byte(f.body("/status.json")), &d)
+		if d.Page.URL != want {
+			t.Errorf("with url %s the page says it is at %q, want %q", set, d.Page.URL, want)
+		}
+	}
 	if len(doc.Components) != 3 || doc.Components[1].Name != "Payments" || doc.Components[1].Uptime != 99.888 {
 		t.Fatalf("components = %+v", doc.Components)
 	}
