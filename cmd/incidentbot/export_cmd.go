@@ -42,10 +42,7 @@ func exportMain(ctx context.Context, args []string, getenv func(string) string, 
 	if err != nil {
 		return 2
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "incidentbot export: "+format+"\n\n%s", append(a, exportUsage)...)
-		return 2
-	}
+	usageErr := usageError(stderr, "incidentbot export", exportUsage)
 	if *format != "md" && *format != "json" {
 		return usageErr("--format must be md or json, not %q", *format)
 	}

@@ -48,10 +48,7 @@ func insightsMain(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return 2
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "incidentbot insights: "+format+"\n\n%s", append(a, insightsUsage)...)
-		return 2
-	}
+	usageErr := usageError(stderr, "incidentbot insights", insightsUsage)
 	if len(words) > 0 {
 		return usageErr("unexpected %q", strings.Join(words, " "))
 	}

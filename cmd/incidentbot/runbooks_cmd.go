@@ -43,6 +43,15 @@ func runbooksMain(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return 2
 }
 
+// usageError returns a func that says on stderr what was wrong with a
+// command's arguments, then its usage, and gives the usage exit code (2).
+func usageError(stderr io.Writer, cmd, usage string) func(format string, a ...any) int {
+	return func(format string, a ...any) int {
+		fmt.Fprintf(stderr, cmd+": "+format+"\n\n%s", append(a, usage)...)
+		return 2
+	}
+}
+
 // parseInterspersed parses flags anywhere among the words, so
 // `search postgres --json` works as well as `search --json postgres`.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {

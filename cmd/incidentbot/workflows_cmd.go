@@ -98,10 +98,7 @@ func workflowsTest(args []string, getenv func(string) string, stdout, stderr io.
 	if err != nil {
 		return 2
 	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "incidentbot workflows test: "+format+"\n\n%s", append(a, workflowsUsage)...)
-		return 2
-	}
+	usageErr := usageError(stderr, "incidentbot workflows test", workflowsUsage)
 	if fs.NArg() > 0 {
 		return usageErr("unexpected %q; every value goes with a flag", fs.Args())
 	}
