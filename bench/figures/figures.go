@@ -286,7 +286,11 @@ func figures(steps []*step) []row {
 				s += fmt.Sprintf("; page %s, %s gzipped", bytesSI(raw.median), bytesSI(sent.median))
 			}
 			if base, err := b("status").get("BenchmarkStatusPage/render-only", "ns/op"); err == nil && v.name != "render-only" {
-				s += fmt.Sprintf("; **%.2f×** the render-only time", t.median/base.median)
+				if x := t.median / base.median; x >= 1 {
+					s += fmt.Sprintf("; **%.1f×** the render-only time", x)
+				} else {
+					s += fmt.Sprintf("; **%s faster** than rendering", times(1/x))
+				}
 			}
 			return s, nil, nil
 		}, "status")
