@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
@@ -231,4 +232,69 @@ func TestAnEditedCustomerUpdateShowsItsFindingsOnce(t *testing.T) {
 
 func htmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)
+}
+
+func TestStatuspageFailuresAreSaidRetriedAndNeverBlock(t *testing.T) {
+	sp := spfake.New("sp-key", "pg1")
+	defer sp.Close()
+	h := newHarness(t, slackemu.Options{}, withCatalog(t, statusCatalog), withTemplates(), withStatuspage(sp),
+		withConfig(func(c *config) { c.Handlers.StatuspageRetries = []time.Duration{20 * time.Millisecond, 20 * time.Millisecond} }))
+	ch := h.declare("P1 checkout-api: checkout down")
+
+	// Down twice, then up: the page has it at once, Statuspage after the retries.
+	sp.FailNext(2, http.StatusServiceUnavailable)
+	msg, id := h.publicDraft(ch.ID, 1)
+	h.click(sam, ch.ID, msg, handlers.ActionApprove, id)
+	h.waitFor("published", func() bool { return strings.Contains(h.channelText(ch.ID), "Published to the status page") })
+	h.waitFor("the failure said", func() bool { return strings.Contains(h.channelText(ch.ID), "Statuspage didn't take the customer update") })
+	h.waitFor("the retry landing", func() bool { return strings.Contains(h.channelText(ch.ID), "Statuspage has the customer update now") })
+	if n := len(sp.Incidents()); n != 1 {
+		t.Errorf("Statuspage has %d incidents after the retries, want 1", n)
+	}
+
+	// A wrong key will not fix itself: said once, not retried.
+	h2 := newHarness(t, slackemu.Options{}, withCatalog(t, statusCatalog), withTemplates(),
+		withConfig(func(c *config) { c.Statuspage = statuspage.New("wrong-key", "pg1", sp.URL(), nil) }))
+	ch2 := h2.declare("P1 checkout-api: checkout down again")
+	before := sp.Requests()
+	msg, id = h2.publicDraft(ch2.ID, 1)
+	h2.click(sam, ch2.ID, msg, handlers.ActionApprove, id)
+	h2.waitFor("the refusal said", func() bool {
+		return strings.Contains(h2.channelText(ch2.ID), "I couldn't send the customer update to Statuspage") &&
+			strings.Contains(h2.channelText(ch2.ID), "STATUSPAGE_API_KEY")
+	})
+	if !strings.Contains(h2.page("/status"), "checkout") && !strings.Contains(h2.page("/status"), "Checkout") {
+		t.Errorf("our own page lacks the update")
+	}
+	if n := sp.Requests() - before; n != 1 {
+		t.Errorf("a refused key was tried %d times, want once", n)
+	}
+}
+
+func TestStatusAddrServesThePageAlone(t *testing.T) {
+	h := newHarness(t, slackemu.Options{}, withCatalog(t, statusCatalog),
+		withConfig(func(c *config) { c.Config.StatusAddr = "127.0.0.1:0" }))
+	get := func(addr, path string) int {
+		t.Helper()
+		res, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatalf("GET %s%s: %v", addr, path, err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	status, main := h.bot.StatusAddr().String(), h.bot.HTTPAddr().String()
+	for _, p := range []string{"/status", "/status.json", "/status/feed.atom"} {
+		if code := get(status, p); code != http.StatusOK {
+			t.Errorf("STATUS_ADDR %s = %d", p, code)
+		}
+		if code := get(main, p); code != http.StatusNotFound {
+			t.Errorf("HTTP_ADDR %s = %d with STATUS_ADDR set, want 404", p, code)
+		}
+	}
+	for _, p := range []string{"/metrics", "/healthz", "/webhooks/pagerduty"} {
+		if code := get(status, p); code != http.StatusNotFound {
+			t.Errorf("STATUS_ADDR serves %s (%d)", p, code)
+		}
+	}
 }

@@ -62,6 +62,9 @@ type Config struct {
 	// StatusPageURL is where customers read the status page, for links;
 	// "" when unknown.
 	StatusPageURL string
+	// StatuspageRetries are the waits between pushes to Statuspage that
+	// failed; nil means 30 s, 2 min and 10 min.
+	StatuspageRetries []time.Duration
 }
 
 // Slack is every Web API call the capabilities make, for wiring: each
@@ -224,6 +227,9 @@ func New(cfg Config, d Deps) *App {
 	public := &Public{incidents: incidents, drafts: drafts, store: d.Store, catalog: d.Catalog, states: d.ComponentStates,
 		statuspage: d.Statuspage, check: d.PublicCheck, pageURL: cfg.StatusPageURL, names: names, headers: headers,
 		background: background, retries: statuspageRetries, log: log}
+	if cfg.StatuspageRetries != nil {
+		public.retries = cfg.StatuspageRetries
+	}
 	// Listeners run in this order after each change: stakeholders hear of
 	// it, the on-call is paged, checklists show what was skipped, customers
 	// are offered a "resolved" update, then the team's workflows run.

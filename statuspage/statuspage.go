@@ -45,8 +45,17 @@ func New(apiKey, pageID, baseURL string, hc *http.Client) *Client {
 
 // remote is the part of a Statuspage incident the client reads.
 type remote struct {
-	ID       string `json:"id"`
-	Status   string `json:"status"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Status  string `json:"status"`
+	Updates []struct {
+		Body   string `json:"body"`
+		Status string `json:"status"`
+	} `json:"incident_updates"` // newest first
+	Components []struct {
+		ID     string `json:"id"`
+		Status string `json:"status"`
+	} `json:"components"`
 	Metadata struct {
 		Incidentbot struct {
 			Key string `json:"key"`
@@ -62,7 +71,14 @@ func (c *Client) Push(ctx context.Context, key, knownID string, u incident.Statu
 		if err != nil {
 			return "", err
 		}
-		knownID = found
+		if found != nil && holds(found, u) {
+			// The create went through and only its answer was lost: a
+			// PATCH would post the same text to customers a second time.
+			return found.ID, nil
+		}
+		if found != nil {
+			knownID = found.ID
+		}
 	}
 	body := map[string]any{"incident": c.incident(key, u)}
 	if knownID != "" {
@@ -97,18 +113,37 @@ func (c *Client) incident(key string, u incident.StatuspageUpdate) map[string]an
 	}
 }
 
-// find returns the unresolved incident created for key, "" for none.
-func (c *Client) find(ctx context.Context, key string) (string, error) {
+// find returns the unresolved incident created for key, nil for none.
+func (c *Client) find(ctx context.Context, key string) (*remote, error) {
 	var list []remote
 	if err := c.do(ctx, http.MethodGet, "/incidents/unresolved", nil, &list); err != nil {
-		return "", fmt.Errorf("statuspage: list unresolved incidents: %w", err)
+		return nil, fmt.Errorf("statuspage: list unresolved incidents: %w", err)
 	}
-	for _, r := range list {
-		if r.Metadata.Incidentbot.Key == key {
-			return r.ID, nil
+	for i := range list {
+		if list[i].Metadata.Incidentbot.Key == key && list[i].ID != "" {
+			return &list[i], nil
 		}
 	}
-	return "", nil
+	return nil, nil
+}
+
+// holds reports whether r already shows u: its newest update has u's text
+// and status, and every component of u is in u's state.
+func holds(r *remote, u incident.StatuspageUpdate) bool {
+	if len(r.Updates) == 0 || r.Name != u.Name || r.Status != string(u.Status) ||
+		r.Updates[0].Body != u.Body || r.Updates[0].Status != string(u.Status) {
+		return false
+	}
+	have := make(map[string]string, len(r.Components))
+	for _, cmp := range r.Components {
+		have[cmp.ID] = cmp.Status
+	}
+	for id, st := range u.Components {
+		if have[id] != componentState(st) {
+			return false
+		}
+	}
+	return true
 }
 
 // do sends one request. Failures carry the HTTP status for retry.Classify
@@ -141,6 +176,10 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return retry.WithStatus(fmt.Errorf("read the answer: %w", err), res.StatusCode)
 	}
 	if res.StatusCode/100 != 2 {
+		// A server that echoes the request must not put the key in a log.
+		if c.key != "" {
+			data = bytes.ReplaceAll(data, []byte(c.key), []byte("[redacted]"))
+		}
 		return retry.WithStatus(answerError(res.StatusCode, data), res.StatusCode)
 	}
 	if err := json.Unmarshal(data, out); err != nil {
@@ -151,7 +190,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 
 // answerError says what a refusal means, for the channel.
 func answerError(status int, body []byte) error {
-	snippet := strings.TrimSpace(string(body[:min(len(body), 200)]))
+	snippet := strings.TrimSpace(strings.ToValidUTF8(string(body[:min(len(body), 200)]), ""))
 	var msg string
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:

@@ -2,7 +2,9 @@ package statuspage_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -105,5 +107,52 @@ func TestFailuresAreClassifiedAndNeverCarryTheKey(t *testing.T) {
 	}
 	if _, err := c.Push(ctx, "INC-1", "", u); err != nil {
 		t.Errorf("after the failures: %v", err)
+	}
+}
+
+// A retry whose create went through, answer lost, finds the incident by
+// its key and does not post the same text to customers twice.
+func TestRetryOfALostCreatePostsNothingTwice(t *testing.T) {
+	fake, c := setup(t)
+	ctx := context.Background()
+	u := incident.StatuspageUpdate{Name: "Login fails", Status: incident.Identified, Body: "A bad deploy; rolling back.",
+		Components: map[string]incident.ComponentState{"cmp333333": incident.PartialOutage}}
+	id, err := c.Push(ctx, "INC-11", "", u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := fake.Requests()
+	id2, err := c.Push(ctx, "INC-11", "", u)
+	if err != nil || id2 != id {
+		t.Fatalf("retry = %q, %v; want %q", id2, err, id)
+	}
+	got := fake.Incidents()
+	if len(got) != 1 || got[0].Updated != 0 || len(got[0].Updates) != 1 || fake.Requests()-before != 1 {
+		t.Errorf("after the retry: %+v, %d requests; want the one incident untouched after one lookup", got, fake.Requests()-before)
+	}
+}
+
+// An id Statuspage does not know is a refusal waiting will not fix.
+func TestPushToAnUnknownIncidentIsPermanent(t *testing.T) {
+	_, c := setup(t)
+	u := incident.StatuspageUpdate{Name: "x", Status: incident.Investigating, Body: "y"}
+	_, err := c.Push(context.Background(), "INC-1", "spnope", u)
+	if err == nil || retry.Retryable(err) || retry.StatusOf(err) != http.StatusNotFound ||
+		!strings.Contains(err.Error(), "statuspage: update incident spnope") {
+		t.Errorf("err = %v (status %d)", err, retry.StatusOf(err))
+	}
+}
+
+// A server that echoes the request (a proxy, a misconfigured gateway)
+// must not put the key into an error, and the snippet stays short.
+func TestErrorsRedactAnEchoedKeyAndStayShort(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		fmt.Fprintf(w, "got %s %s", r.Header.Get("Authorization"), strings.Repeat("x", 500))
+	}))
+	defer srv.Close()
+	_, err := statuspage.New(key, page, srv.URL+"/", nil).Push(context.Background(), "INC-1", "", incident.StatuspageUpdate{Name: "x"})
+	if err == nil || !retry.Retryable(err) || strings.Contains(err.Error(), key) || strings.Count(err.Error(), "x") > 210 {
+		t.Errorf("err = %v", err)
 	}
 }
