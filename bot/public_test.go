@@ -238,7 +238,9 @@ func TestStatuspageFailuresAreSaidRetriedAndNeverBlock(t *testing.T) {
 	sp := spfake.New("sp-key", "pg1")
 	defer sp.Close()
 	h := newHarness(t, slackemu.Options{}, withCatalog(t, statusCatalog), withTemplates(), withStatuspage(sp),
-		withConfig(func(c *config) { c.Handlers.StatuspageRetries = []time.Duration{20 * time.Millisecond, 20 * time.Millisecond} }))
+		withConfig(func(c *config) {
+			c.Handlers.StatuspageRetries = []time.Duration{20 * time.Millisecond, 20 * time.Millisecond}
+		}))
 	ch := h.declare("P1 checkout-api: checkout down")
 
 	// Down twice, then up: the page has it at once, Statuspage after the retries.
@@ -246,7 +248,9 @@ func TestStatuspageFailuresAreSaidRetriedAndNeverBlock(t *testing.T) {
 	msg, id := h.publicDraft(ch.ID, 1)
 	h.click(sam, ch.ID, msg, handlers.ActionApprove, id)
 	h.waitFor("published", func() bool { return strings.Contains(h.channelText(ch.ID), "Published to the status page") })
-	h.waitFor("the failure said", func() bool { return strings.Contains(h.channelText(ch.ID), "Statuspage didn't take the customer update") })
+	h.waitFor("the failure said", func() bool {
+		return strings.Contains(h.channelText(ch.ID), "Statuspage didn't take the customer update")
+	})
 	h.waitFor("the retry landing", func() bool { return strings.Contains(h.channelText(ch.ID), "Statuspage has the customer update now") })
 	if n := len(sp.Incidents()); n != 1 {
 		t.Errorf("Statuspage has %d incidents after the retries, want 1", n)
