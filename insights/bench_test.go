@@ -25,8 +25,9 @@ func benchFacts(n int) []insights.Facts {
 	return out
 }
 
-// BenchmarkCompute is the report over 10,000 incidents; the baseline is a
-// pass that only filters the window, the least any report must do.
+// BenchmarkCompute is the report over 10,000 incidents in 365 days
+// (report-10k); the baseline is a pass that only filters the window, the
+// least any report must do. bench/figures reads both by these names.
 func BenchmarkCompute(b *testing.B) {
 	facts := benchFacts(10000)
 	since, until := facts[0].DeclaredAt, facts[len(facts)-1].DeclaredAt.Add(time.Hour)
@@ -61,6 +62,37 @@ func BenchmarkChart(b *testing.B) {
 	for b.Loop() {
 		if _, err := insights.Chart(r); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkDigest reads one incident's log of 200 events: talk, pages and
+// twenty drafts through their lifecycle.
+func BenchmarkDigest(b *testing.B) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	inc := incident.Incident{Number: 1, Severity: incident.P1, DeclaredAt: at, Source: "pagerduty:PX1",
+		Record: incident.Record{Services: []string{"checkout"}}}
+	events := []incident.Event{{Kind: incident.KindDeclared, At: at}}
+	for i := 0; len(events) < 200; i++ {
+		at = at.Add(time.Minute)
+		id := fmt.Sprintf("d%d", i)
+		events = append(events,
+			incident.Event{Kind: incident.KindMessage, At: at, Actor: "U02SAM", Text: "looking"},
+			incident.Event{Kind: incident.KindMessage, At: at, Actor: "U01ALI", Text: "rolled back"},
+			incident.Event{Kind: incident.KindDraftCreated, At: at, Data: map[string]string{"draft": id, "kind": "update", "source": "llm"}},
+			incident.Event{Kind: incident.KindDraftEdited, At: at, Actor: "U01ALI", Data: map[string]string{"draft": id, "change_ratio": "0.125"}},
+			incident.Event{Kind: incident.KindDraftApproved, At: at, Actor: "U01ALI",
+				Data: map[string]string{"draft": id, "kind": "update", "edited": "true", "source": "llm"}})
+		events = append(events, make([]incident.Event, 5)...) // unrelated kinds
+		for j := len(events) - 5; j < len(events); j++ {
+			events[j] = incident.Event{Kind: incident.KindNote, At: at, Text: "note"}
+		}
+	}
+	events = events[:200]
+	b.ReportAllocs()
+	for b.Loop() {
+		if f := insights.Digest(inc, events); len(f.Drafts) != 20 {
+			b.Fatal(len(f.Drafts))
 		}
 	}
 }

@@ -7,6 +7,7 @@
 package insights
 
 import (
+	"math"
 	"strconv"
 	"time"
 
@@ -14,25 +15,27 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
-// Facts is one incident as the numbers need it.
+// Facts is the digest of one incident: what the numbers need, small enough
+// to cache as JSON.
 type Facts struct {
-	Number         int64
-	Severity       incident.Severity
-	Services       []string
-	AI             incident.AIConnection // "" when unset
-	Private        bool
-	DeclaredAt     time.Time
-	AcknowledgedAt time.Time // zero while nobody has
-	ResolvedAt     time.Time // zero while open
-	Drafts         []Draft
+	Number         int64                 `json:"number"`
+	Severity       incident.Severity     `json:"severity"` // 1..4
+	Services       []string              `json:"services,omitempty"`
+	AI             incident.AIConnection `json:"ai,omitempty"` // "" when unset
+	Private        bool                  `json:"private,omitempty"`
+	DeclaredAt     time.Time             `json:"declared_at"`
+	AcknowledgedAt time.Time             `json:"acknowledged_at"` // zero while nobody has
+	ResolvedAt     time.Time             `json:"resolved_at"`     // zero while open
+	Drafts         []Draft               `json:"drafts,omitempty"`
 }
 
 // Draft is what became of one draft the bot wrote.
 type Draft struct {
-	Kind    incident.DraftKind `json:"kind"`
+	Kind    incident.DraftKind `json:"kind"`    // update, postmortem, catchup or public
 	Source  string             `json:"source"`  // llm or template
 	Outcome string             `json:"outcome"` // approved, edited, rejected or pending
-	// ChangeRatio is how much the person changed an edited draft, 0 to 1.
+	// ChangeRatio is how much the person changed an edited draft, 0 to 1;
+	// 0 for every other outcome.
 	ChangeRatio float64 `json:"change_ratio,omitempty"`
 }
 
@@ -44,10 +47,26 @@ const (
 	Pending  = "pending"
 )
 
+// FactsVersion names the cached digest's format (logFacts and Draft); bump
+// it when either changes, and every cached digest is made again.
+const FactsVersion = 1
+
 // logFacts are the facts only the event log knows: what a digest caches.
+// The header's facts are not cached, since the header is read anyway and
+// may have changed without the log growing.
 type logFacts struct {
 	AcknowledgedAt time.Time `json:"acknowledged_at"`
 	Drafts         []Draft   `json:"drafts,omitempty"`
+}
+
+// Digest is the facts of one incident from its header and its log.
+func Digest(inc incident.Incident, events []incident.Event) Facts {
+	return facts(inc, fromLog(inc, events))
+}
+
+func facts(inc incident.Incident, lf logFacts) Facts {
+	return Facts{Number: inc.Number, Severity: inc.Severity, Services: inc.Services, AI: inc.AI, Private: inc.Private,
+		DeclaredAt: inc.DeclaredAt, AcknowledgedAt: lf.AcknowledgedAt, ResolvedAt: inc.ResolvedAt, Drafts: lf.Drafts}
 }
 
 // fromLog reads the event log's facts. Acknowledgement follows the export's
@@ -57,17 +76,16 @@ func fromLog(inc incident.Incident, events []incident.Event) logFacts {
 	index := map[string]int{}
 	for _, ev := range events {
 		id := ev.Get("draft")
-		if id == "" {
+		if id == "" || !draftKind(ev.Kind) {
 			continue
 		}
+		// Any of a draft's events opens its entry: draft_created is noted
+		// best-effort, and a lost one must not lose the approval after it.
 		i, seen := index[id]
-		if !seen && ev.Kind != incident.KindDraftCreated && ev.Kind != incident.KindDraftApproved && ev.Kind != incident.KindDraftRejected {
-			continue
-		}
 		if !seen {
 			i = len(lf.Drafts)
 			index[id] = i
-			lf.Drafts = append(lf.Drafts, Draft{Kind: incident.DraftKind(ev.Get("kind")), Source: ev.Get("source"), Outcome: Pending})
+			lf.Drafts = append(lf.Drafts, Draft{Outcome: Pending})
 		}
 		d := &lf.Drafts[i]
 		if d.Kind == "" {
@@ -88,6 +106,7 @@ func fromLog(inc incident.Incident, events []incident.Event) logFacts {
 			d.Outcome = Rejected
 		}
 	}
+	// A ratio only means something for a draft published after an edit.
 	for i := range lf.Drafts {
 		if lf.Drafts[i].Outcome != Edited {
 			lf.Drafts[i].ChangeRatio = 0
@@ -96,19 +115,18 @@ func fromLog(inc incident.Incident, events []incident.Event) logFacts {
 	return lf
 }
 
-// Digest is the facts of one incident from its header and its log.
-func Digest(inc incident.Incident, events []incident.Event) Facts {
-	return facts(inc, fromLog(inc, events))
+func draftKind(k incident.Kind) bool {
+	switch k {
+	case incident.KindDraftCreated, incident.KindDraftApproved, incident.KindDraftEdited, incident.KindDraftRejected:
+		return true
+	}
+	return false
 }
 
-func facts(inc incident.Incident, lf logFacts) Facts {
-	return Facts{Number: inc.Number, Severity: inc.Severity, Services: inc.Services, AI: inc.AI, Private: inc.Private,
-		DeclaredAt: inc.DeclaredAt, AcknowledgedAt: lf.AcknowledgedAt, ResolvedAt: inc.ResolvedAt, Drafts: lf.Drafts}
-}
-
+// parseRatio reads a change ratio, clamped to 0..1; unreadable is 0.
 func parseRatio(s string) float64 {
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) { // NaN would poison the means and break the JSON
 		return 0
 	}
 	return min(max(v, 0), 1)

@@ -24,10 +24,6 @@ type Store interface {
 	Events(ctx context.Context, n int64) ([]incident.Event, error)
 }
 
-// FactsVersion names the digest format; a digest of another version is
-// made again.
-const FactsVersion = 1
-
 // digest is what incident:{n}:digest holds: the log's facts and the log
 // length they were read from.
 type digest struct {

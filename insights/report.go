@@ -9,6 +9,9 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 )
 
+// SchemaVersion is the Report JSON's version.
+const SchemaVersion = 1
+
 // Report is the numbers over one window. Its JSON (schema_version 1) is a
 // public contract, `incidentbot insights --format json`: fields are added,
 // never renamed.
@@ -31,8 +34,12 @@ type Report struct {
 	TopServices    []ServiceCount  `json:"top_services"`
 	AI             []AICount       `json:"ai"`
 	// AIConnected counts incidents whose AI connection is code, deploy,
-	// provider, model or cost; AIShare is that over all incidents.
+	// provider, model or cost; AIRecorded those whose connection was set
+	// at all (none and unknown included). AIShare is connected over
+	// recorded: an unset field says nothing either way, so it is left out
+	// rather than counted as "not AI".
 	AIConnected int     `json:"ai_connected"`
+	AIRecorded  int     `json:"ai_recorded"`
 	AIShare     float64 `json:"ai_share"`
 	Drafts      Drafts  `json:"drafts"`
 }
@@ -42,21 +49,22 @@ type Week struct {
 	Start time.Time `json:"start"`
 	// Counts are incidents declared that week, P1 to P4.
 	Counts [4]int `json:"counts"`
-	// MTTASeconds and MTTRSeconds are medians for that week's incidents;
-	// 0 when none got there.
-	MTTASeconds float64 `json:"mtta_median_seconds"`
-	MTTRSeconds float64 `json:"mttr_median_seconds"`
+	// The medians for that week's incidents, in seconds; 0 when none got
+	// there.
+	MTTAMedianSeconds float64 `json:"mtta_median_seconds"`
+	MTTRMedianSeconds float64 `json:"mttr_median_seconds"`
 }
 
 // Stat summarises durations, in seconds.
 type Stat struct {
-	Count  int     `json:"count"`
-	Median float64 `json:"median_seconds"`
-	Mean   float64 `json:"mean_seconds"`
-	P90    float64 `json:"p90_seconds"`
+	Count         int     `json:"count"`
+	MedianSeconds float64 `json:"median_seconds"`
+	MeanSeconds   float64 `json:"mean_seconds"`
+	P90Seconds    float64 `json:"p90_seconds"`
 }
 
-// Trend compares the median time to resolve in the window's two halves.
+// Trend compares the median time to resolve of incidents declared in the
+// window's first half with those declared in its second.
 type Trend struct {
 	FirstHalf  Stat `json:"first_half"`
 	SecondHalf Stat `json:"second_half"`
@@ -65,11 +73,19 @@ type Trend struct {
 	Direction string `json:"direction"`
 }
 
+// Trend directions.
+const (
+	Better  = "better"
+	Worse   = "worse"
+	Flat    = "flat"
+	Unknown = "unknown"
+)
+
 // ServiceCount is one service's share of the incidents.
 type ServiceCount struct {
-	Name        string  `json:"name"`
-	Incidents   int     `json:"incidents"`
-	MTTRSeconds float64 `json:"mttr_median_seconds"`
+	Name              string  `json:"name"`
+	Incidents         int     `json:"incidents"`
+	MTTRMedianSeconds float64 `json:"mttr_median_seconds"`
 }
 
 // AICount is how many incidents had one AI connection ("unset" when the
@@ -107,25 +123,33 @@ type Outcomes struct {
 // include them, but never their services.
 const PrivateService = "private"
 
+// Unset is the AI connection of an incident whose field was never set.
+const Unset = "unset"
+
 // topServices is how many services the report names.
 const topServices = 8
 
 // aiConnected are the connections that count as an AI-related incident.
 var aiConnected = []incident.AIConnection{incident.AICode, incident.AIDeploy, incident.AIProvider, incident.AIModel, incident.AICost}
 
+var severities = []incident.Severity{incident.P1, incident.P2, incident.P3, incident.P4}
+
 // Compute works out the report for incidents declared from since to until,
-// for one service or all (""). A service's report leaves private
-// incidents out, since counting them there would say where they were.
+// both included, for one service or all (""). A service's report leaves
+// private incidents out: counting them there would say which service a
+// private incident was on.
 func Compute(all []Facts, since, until time.Time, service string) Report {
 	since, until = since.UTC(), until.UTC()
-	r := Report{SchemaVersion: 1, Since: since, Until: until, Service: service,
+	r := Report{SchemaVersion: SchemaVersion, Since: since, Until: until, Service: service,
 		BySeverity: map[string]int{}, MTTABySeverity: map[string]Stat{}, MTTRBySeverity: map[string]Stat{},
+		Weeks: []Week{}, TopServices: []ServiceCount{}, AI: []AICount{},
 		Drafts: Drafts{BySource: map[string]Outcomes{}}}
 	for _, sev := range severities {
 		r.BySeverity[sev.String()] = 0
 	}
-	var in []Facts
-	for _, f := range all {
+	in := make([]*Facts, 0, len(all))
+	for i := range all {
+		f := &all[i]
 		if f.DeclaredAt.Before(since) || f.DeclaredAt.After(until) {
 			continue
 		}
@@ -134,7 +158,9 @@ func Compute(all []Facts, since, until time.Time, service string) Report {
 		}
 		in = append(in, f)
 	}
-	slices.SortFunc(in, func(a, b Facts) int {
+	// Sorted so every float sum is added in the same order whatever order
+	// the store listed the incidents in.
+	slices.SortFunc(in, func(a, b *Facts) int {
 		return cmp.Or(a.DeclaredAt.Compare(b.DeclaredAt), cmp.Compare(a.Number, b.Number))
 	})
 	r.Incidents = len(in)
@@ -145,46 +171,59 @@ func Compute(all []Facts, since, until time.Time, service string) Report {
 	}
 	weekTTA := make([][]float64, len(r.Weeks))
 	weekTTR := make([][]float64, len(r.Weeks))
-	var tta, ttr []float64
-	bySevTTA, bySevTTR := map[string][]float64{}, map[string][]float64{}
-	services := map[string][]Facts{}
+	var tta, ttr, firstTTR, secondTTR []float64
+	var sevTTA, sevTTR [4][]float64
+	services := map[string]*serviceAcc{}
 	ai := map[string]int{}
 	mid := since.Add(until.Sub(since) / 2)
-	var firstTTR, secondTTR []float64
 
 	for _, f := range in {
-		sev := f.Severity.String()
-		r.BySeverity[sev]++
-		w := int(f.DeclaredAt.Sub(weekStart) / (7 * 24 * time.Hour))
-		w = min(max(w, 0), len(r.Weeks)-1)
-		if f.Severity >= incident.P1 && f.Severity <= incident.P4 {
-			r.Weeks[w].Counts[f.Severity-1]++
+		sev := int(f.Severity) - 1
+		if f.Severity.Valid() {
+			r.BySeverity[f.Severity.String()]++
 		}
-		if !f.AcknowledgedAt.IsZero() && !f.AcknowledgedAt.Before(f.DeclaredAt) {
-			d := f.AcknowledgedAt.Sub(f.DeclaredAt).Seconds()
-			tta, bySevTTA[sev], weekTTA[w] = append(tta, d), append(bySevTTA[sev], d), append(weekTTA[w], d)
+		w := min(int(f.DeclaredAt.Sub(weekStart)/(7*24*time.Hour)), len(r.Weeks)-1)
+		if f.Severity.Valid() {
+			r.Weeks[w].Counts[sev]++
 		}
-		if !f.ResolvedAt.IsZero() && !f.ResolvedAt.Before(f.DeclaredAt) {
-			d := f.ResolvedAt.Sub(f.DeclaredAt).Seconds()
-			ttr, bySevTTR[sev], weekTTR[w] = append(ttr, d), append(bySevTTR[sev], d), append(weekTTR[w], d)
+		if d, ok := toAck(*f); ok {
+			tta, weekTTA[w] = append(tta, d), append(weekTTA[w], d)
+			if f.Severity.Valid() {
+				sevTTA[sev] = append(sevTTA[sev], d)
+			}
+		}
+		d, resolved := toResolve(*f)
+		if resolved {
+			ttr, weekTTR[w] = append(ttr, d), append(weekTTR[w], d)
+			if f.Severity.Valid() {
+				sevTTR[sev] = append(sevTTR[sev], d)
+			}
 			if f.DeclaredAt.Before(mid) {
 				firstTTR = append(firstTTR, d)
 			} else {
 				secondTTR = append(secondTTR, d)
 			}
 		}
-		switch {
-		case f.Private:
-			services[PrivateService] = append(services[PrivateService], f)
-		case len(f.Services) == 0:
-		default:
-			for _, s := range f.Services {
-				services[s] = append(services[s], f)
+		names := f.Services
+		if f.Private {
+			names = []string{PrivateService}
+		}
+		for _, s := range names {
+			acc := services[s]
+			if acc == nil {
+				acc = &serviceAcc{}
+				services[s] = acc
+			}
+			acc.n++
+			if resolved {
+				acc.ttr = append(acc.ttr, d)
 			}
 		}
 		conn := string(f.AI)
 		if conn == "" {
-			conn = "unset"
+			conn = Unset
+		} else {
+			r.AIRecorded++
 		}
 		ai[conn]++
 		if slices.Contains(aiConnected, f.AI) {
@@ -199,42 +238,75 @@ func Compute(all []Facts, since, until time.Time, service string) Report {
 	}
 
 	r.MTTA, r.MTTR = stat(tta), stat(ttr)
-	for _, sev := range severities {
-		r.MTTABySeverity[sev.String()] = stat(bySevTTA[sev.String()])
-		r.MTTRBySeverity[sev.String()] = stat(bySevTTR[sev.String()])
+	for i, sev := range severities {
+		r.MTTABySeverity[sev.String()] = stat(sevTTA[i])
+		r.MTTRBySeverity[sev.String()] = stat(sevTTR[i])
 	}
 	for i := range r.Weeks {
-		r.Weeks[i].MTTASeconds = stat(weekTTA[i]).Median
-		r.Weeks[i].MTTRSeconds = stat(weekTTR[i]).Median
+		r.Weeks[i].MTTAMedianSeconds = stat(weekTTA[i]).MedianSeconds
+		r.Weeks[i].MTTRMedianSeconds = stat(weekTTR[i]).MedianSeconds
 	}
 	r.Trend = trend(stat(firstTTR), stat(secondTTR))
-	for name, fs := range services {
-		var d []float64
-		for _, f := range fs {
-			if !f.ResolvedAt.IsZero() {
-				d = append(d, f.ResolvedAt.Sub(f.DeclaredAt).Seconds())
-			}
-		}
-		r.TopServices = append(r.TopServices, ServiceCount{Name: name, Incidents: len(fs), MTTRSeconds: stat(d).Median})
+	for name, acc := range services {
+		r.TopServices = append(r.TopServices, ServiceCount{Name: name, Incidents: acc.n, MTTRMedianSeconds: stat(acc.ttr).MedianSeconds})
 	}
 	slices.SortFunc(r.TopServices, func(a, b ServiceCount) int {
 		return cmp.Or(cmp.Compare(b.Incidents, a.Incidents), cmp.Compare(a.Name, b.Name))
 	})
 	r.TopServices = r.TopServices[:min(len(r.TopServices), topServices)]
-	for _, c := range append(slices.Clone(incident.AIConnections), "unset") {
-		if n := ai[string(c)]; n > 0 {
-			r.AI = append(r.AI, AICount{Connection: string(c), Incidents: n})
-		}
-	}
-	if r.Incidents > 0 {
-		r.AIShare = float64(r.AIConnected) / float64(r.Incidents)
-	}
+	r.AI = aiCounts(ai)
+	r.AIShare = ratio(r.AIConnected, r.AIRecorded)
 	r.Drafts.finish()
 	for k, o := range r.Drafts.BySource {
 		o.finish()
 		r.Drafts.BySource[k] = o
 	}
 	return r
+}
+
+type serviceAcc struct {
+	n   int
+	ttr []float64
+}
+
+// toAck is the seconds from declared to acknowledged, when it was; an
+// acknowledgement before the declaration (clock skew) is not counted.
+func toAck(f Facts) (float64, bool) {
+	if f.AcknowledgedAt.IsZero() || f.AcknowledgedAt.Before(f.DeclaredAt) {
+		return 0, false
+	}
+	return f.AcknowledgedAt.Sub(f.DeclaredAt).Seconds(), true
+}
+
+// toResolve is the seconds from declared to resolved, when it was.
+func toResolve(f Facts) (float64, bool) {
+	if f.ResolvedAt.IsZero() || f.ResolvedAt.Before(f.DeclaredAt) {
+		return 0, false
+	}
+	return f.ResolvedAt.Sub(f.DeclaredAt).Seconds(), true
+}
+
+// aiCounts lists the connections seen in display order, then values this
+// build does not know (sorted), then unset.
+func aiCounts(ai map[string]int) []AICount {
+	out := []AICount{}
+	for _, c := range incident.AIConnections {
+		if n := ai[string(c)]; n > 0 {
+			out = append(out, AICount{Connection: string(c), Incidents: n})
+		}
+	}
+	var other []AICount
+	for c, n := range ai {
+		if _, ok := incident.ParseAI(c); !ok && c != Unset {
+			other = append(other, AICount{Connection: c, Incidents: n})
+		}
+	}
+	slices.SortFunc(other, func(a, b AICount) int { return cmp.Compare(a.Connection, b.Connection) })
+	out = append(out, other...)
+	if n := ai[Unset]; n > 0 {
+		out = append(out, AICount{Connection: Unset, Incidents: n})
+	}
+	return out
 }
 
 func (o *Outcomes) add(d Draft) {
@@ -285,21 +357,22 @@ func stat(d []float64) Stat {
 		med = (s[n/2-1] + s[n/2]) / 2
 	}
 	p90 := s[int(math.Ceil(0.9*float64(n)))-1]
-	return Stat{Count: n, Median: med, Mean: sum / float64(n), P90: p90}
+	return Stat{Count: n, MedianSeconds: med, MeanSeconds: sum / float64(n), P90Seconds: p90}
 }
 
 func trend(first, second Stat) Trend {
-	t := Trend{FirstHalf: first, SecondHalf: second, Direction: "unknown"}
-	if first.Count == 0 || second.Count == 0 || first.Median == 0 {
+	t := Trend{FirstHalf: first, SecondHalf: second, Direction: Unknown}
+	if first.Count == 0 || second.Count == 0 {
 		return t
 	}
-	switch r := second.Median / first.Median; {
-	case r < 0.9:
-		t.Direction = "better"
-	case r > 1.1:
-		t.Direction = "worse"
+	a, b := first.MedianSeconds, second.MedianSeconds
+	switch {
+	case math.Abs(b-a) <= 0.1*a:
+		t.Direction = Flat
+	case b < a:
+		t.Direction = Better
 	default:
-		t.Direction = "flat"
+		t.Direction = Worse
 	}
 	return t
 }
@@ -309,5 +382,3 @@ func monday(t time.Time) time.Time {
 	d := t.UTC().Truncate(24 * time.Hour)
 	return d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
 }
-
-var severities = []incident.Severity{incident.P1, incident.P2, incident.P3, incident.P4}
