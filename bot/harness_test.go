@@ -6,12 +6,12 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/alerts"
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
@@ -52,6 +52,10 @@ type config struct {
 	Statuspage handlers.Statuspage
 	// Insights answers /incident insights; nil: off.
 	Insights handlers.InsightsMaker
+	// Alerts authenticates the monitors' webhooks; AlertMetrics counts
+	// their deliveries (nil: not counted).
+	Alerts       alerts.Config
+	AlertMetrics *alerts.Metrics
 }
 
 // assemble signs in to the emulator and wires the bot as cmd/incidentbot
@@ -66,7 +70,7 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
 	deps.Webhooks, deps.Getenv = webhook.New(retry.Policy{MaxRetries: 2, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond}), c.Getenv
 	if c.Catalog != nil {
-		deps.Catalog, deps.Workflows, deps.Checklists = c.Catalog, c.Catalog, c.Catalog
+		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules = c.Catalog, c.Catalog, c.Catalog, c.Catalog
 		if c.Pager != nil {
 			c.Pager.SetServices(c.Catalog.Current().PagerDutyKeys(c.Getenv))
 		}
@@ -96,8 +100,12 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	bc := c.Config
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background, bc.Ready = app, app.Recorder(), app.Remind, app, c.Store
 	bc.Status = status.New(c.Store, settings, status.Options{Log: c.Logger, TTL: time.Millisecond})
+	bc.Webhooks = alerts.Routes(c.Alerts, app, c.Store, c.AlertMetrics, c.Logger)
+	if c.AlertMetrics != nil {
+		bc.Collectors = append(bc.Collectors, c.AlertMetrics.Collector())
+	}
 	if c.Pager != nil {
-		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": c.Pager.WebhookHandler(app)}
+		bc.Webhooks["POST /webhooks/pagerduty"] = c.Pager.WebhookHandler(app)
 	}
 	b, err := bot.New(session, bc)
 	return b, app, err

@@ -45,6 +45,9 @@ type Config struct {
 	AllowHTTPHosts []string
 	// StatusPage is how the status page looks and maps severities.
 	StatusPage StatusPage
+	// Alerts are the rules that turn monitors' alerts into incidents, in
+	// file order: the first that matches wins.
+	Alerts []incident.AlertRule
 
 	// secretAt is where each service's pagerduty value is, for Unset.
 	secretAt map[string]Problem
@@ -144,7 +147,7 @@ func Parse(name string, data []byte) (cfg *Config, err error) {
 // top decodes the file's top level. A new top-level key is a line here and
 // the method that decodes its value.
 func (d *decoder) top(n *yaml.Node) {
-	var hosts, checklists, workflows *yaml.Node
+	var hosts, checklists, workflows, alerts *yaml.Node
 	d.mapping(n, topWhat, "services: followed by a list of services", []field{
 		{"services", func(v *yaml.Node) {
 			before := len(d.problems)
@@ -158,6 +161,7 @@ func (d *decoder) top(n *yaml.Node) {
 		{"workflows", func(v *yaml.Node) { workflows = v }},
 		{"allow_http_hosts", func(v *yaml.Node) { hosts = v }},
 		{"status_page", d.statusPage},
+		{"alerts", func(v *yaml.Node) { alerts = v }},
 	})
 	// Workflows name services, marks, checklists and hosts, which the file
 	// may define after them.
@@ -169,6 +173,9 @@ func (d *decoder) top(n *yaml.Node) {
 	}
 	if workflows != nil {
 		d.workflows(workflows)
+	}
+	if alerts != nil {
+		d.alerts(alerts) // after services:, which its rules name
 	}
 }
 

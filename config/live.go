@@ -68,6 +68,14 @@ func (l *Live) Workflows() []workflow.Workflow {
 	return nil
 }
 
+// AlertRules are the file's alerts: rules, in file order.
+func (l *Live) AlertRules() []incident.AlertRule {
+	if c := l.Current(); c != nil {
+		return c.Alerts
+	}
+	return nil
+}
+
 // Checklists are the named checklists, the built-in comms among them.
 func (l *Live) Checklists() map[string]incident.Checklist {
 	if c := l.Current(); c != nil && c.Checklists != nil {

@@ -114,6 +114,9 @@ type Deps struct {
 	// none.
 	Catalog   Catalog
 	Workflows WorkflowSource
+	// AlertRules are the file's alerts: rules; nil means none, and every
+	// monitor alert is acknowledged without declaring.
+	AlertRules AlertRuleSource
 	// Checklists are the file's named checklists; nil means none, and the
 	// built-in comms list is there either way.
 	Checklists ChecklistSource
@@ -143,6 +146,7 @@ type App struct {
 	checklists *Checklists
 	recorder   *Recorder
 	paging     *Paging
+	monitors   *Monitors
 	reminders  *Reminders
 	workflows  *Workflows
 	background *Background
@@ -239,12 +243,15 @@ func New(cfg Config, d Deps) *App {
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
 		headers: headers, catalog: d.Catalog, owners: owners, replies: rep, log: log}
 	paging.declarer = declarer
+	monitors := &Monitors{incidents: incidents, store: d.Store, declarer: declarer, paging: paging, headers: headers,
+		rules: d.AlertRules, log: log, wait: 20 * time.Second}
 	details := &Details{incidents: incidents, catalog: d.Catalog, slack: d.Slack, owners: owners, headers: headers,
 		listeners: changed, background: background, location: cfg.Location, replies: rep, log: log}
 	a := &App{
 		recorder: &Recorder{incidents: incidents, log: d.Store, slack: d.Slack, marks: marks, marked: []MarkListener{details, workflows},
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
 		paging:     paging,
+		monitors:   monitors,
 		checklists: checklists,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
 			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
@@ -367,6 +374,12 @@ func (a *App) Checklists() *Checklists { return a.checklists }
 
 // Recorder records what is said in incident channels.
 func (a *App) Recorder() *Recorder { return a.recorder }
+
+// MonitorAlert takes a monitor's notification (Alertmanager, Grafana, the
+// generic webhook), already authenticated.
+func (a *App) MonitorAlert(ctx context.Context, al incident.MonitorAlert) (incident.AlertResult, error) {
+	return a.monitors.MonitorAlert(ctx, al)
+}
 
 // Alert takes an event from the paging system's webhook.
 func (a *App) Alert(ctx context.Context, al incident.Alert) error { return a.paging.Alert(ctx, al) }

@@ -110,6 +110,17 @@ func (d *Declarer) command(ctx context.Context, c SlashCommand, args string, r R
 // effort: a failed pin must not lose the incident, so they are logged and
 // the incident is returned.
 func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declaration, source string) (incident.Incident, error) {
+	return d.declare(ctx, by, decl, source, "", nil)
+}
+
+// DeclareFrom declares an incident a monitor's alert opened: text (the
+// alert's descriptions) joins the title in choosing runbooks, and links
+// (its runbook, dashboards) go in the header.
+func (d *Declarer) DeclareFrom(ctx context.Context, decl incident.Declaration, source, text string, links []incident.Link) (incident.Incident, error) {
+	return d.declare(ctx, "", decl, source, text, links)
+}
+
+func (d *Declarer) declare(ctx context.Context, by string, decl incident.Declaration, source, text string, links []incident.Link) (incident.Incident, error) {
 	if !decl.Severity.Valid() {
 		decl.Severity = incident.DefaultSeverity
 	}
@@ -125,13 +136,13 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 		Number: n, Title: decl.Title, Description: decl.Description, Severity: decl.Severity,
 		Status: incident.Investigating, ChannelID: chID, ChannelName: name,
 		Roles: map[incident.Role]string{}, DeclaredBy: by, DeclaredAt: d.incidents.now(), Source: source,
-		Private: decl.Private, Record: incident.Record{Services: decl.Services},
+		Private: decl.Private, Record: incident.Record{Services: decl.Services}, Links: links,
 	}
 	person := by != "" && by != d.botUserID
 	if person {
 		inc.Roles[incident.Lead] = by
 	}
-	inc.Runbooks = d.suggest(inc)
+	inc.Runbooks = d.suggest(inc, text)
 	if err := d.store.CreateIncident(ctx, inc); err != nil {
 		return incident.Incident{}, fmt.Errorf("store incident %d: %w", n, err)
 	}
@@ -180,8 +191,8 @@ func (d *Declarer) Declare(ctx context.Context, by string, decl incident.Declara
 }
 
 // suggest picks the header's runbook sections: the ones the incident's
-// services name first, then the best matches for the title.
-func (d *Declarer) suggest(inc incident.Incident) []string {
+// services name first, then the best matches for the title and text.
+func (d *Declarer) suggest(inc incident.Incident, text string) []string {
 	if d.runbooks == nil || d.suggestions <= 0 {
 		return nil
 	}
@@ -202,7 +213,7 @@ func (d *Declarer) suggest(inc incident.Incident) []string {
 			}
 		}
 	}
-	add(d.runbooks.Suggest(inc.Title, d.suggestions))
+	add(d.runbooks.Suggest(strings.TrimSpace(inc.Title+"\n"+text), d.suggestions))
 	return out
 }
 

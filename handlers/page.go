@@ -21,6 +21,9 @@ type Pager interface {
 	// Pages reports whether declaring at sev pages service ("" for the
 	// default): the severity pages and the service has a routing key.
 	Pages(sev incident.Severity, service string) bool
+	// Routes reports whether service ("" for the default) can be paged at
+	// all: it has a routing key.
+	Routes(service string) bool
 	// AutoDeclares reports whether a triggered alert on service opens an
 	// incident by itself.
 	AutoDeclares(service string) bool
@@ -100,7 +103,9 @@ func (h *Paging) Changed(ctx context.Context, c Change) {
 // pageOnDeclare pages when the severity pages and the incident did not
 // itself come from the paging system (that would page twice).
 func (h *Paging) pageOnDeclare(ctx context.Context, inc incident.Incident) {
-	if strings.HasPrefix(inc.Source, "pagerduty") {
+	// A monitor's alert pages when its rule says so (PageAll), not by
+	// severity.
+	if strings.HasPrefix(inc.Source, "pagerduty") || strings.HasPrefix(inc.Source, "alert:") {
 		return
 	}
 	for _, svc := range h.targets(inc, inc.Severity) {
@@ -121,6 +126,27 @@ func (h *Paging) targets(inc incident.Incident, sev incident.Severity) []string 
 		out = append(out, "")
 	}
 	return out
+}
+
+// PageAll pages inc's services that have a routing key, or else the
+// default service, whatever its severity: an alert rule said to page.
+func (h *Paging) PageAll(ctx context.Context, inc incident.Incident) {
+	if h.pager == nil {
+		h.incidents.Say(ctx, inc.ChannelID, ":warning: The alert rule says to page, but PagerDuty isn't set up for this bot (PAGERDUTY_ROUTING_KEY). Page the on-call another way.")
+		return
+	}
+	var targets []string
+	for _, svc := range inc.Services {
+		if h.pager.Routes(svc) {
+			targets = append(targets, svc)
+		}
+	}
+	if len(targets) == 0 {
+		targets = []string{""}
+	}
+	for _, svc := range targets {
+		h.pageInBackground(ctx, inc, svc, "")
+	}
 }
 
 // pageInBackground triggers a page with retries, off the interaction's path,

@@ -165,6 +165,9 @@ type Incident struct {
 	Source string
 	// Runbooks holds the suggested runbook section trails shown in the header.
 	Runbooks []string
+	// Links are the alert's runbook, dashboards and source, for the header
+	// of an incident a monitor opened.
+	Links []Link
 	// ExternalID and ExternalURL link the paging system's incident, if any.
 	ExternalID  string
 	ExternalURL string
@@ -194,6 +197,7 @@ func (i Incident) Clone() Incident {
 	c := i
 	c.Roles = maps.Clone(i.Roles)
 	c.Runbooks = slices.Clone(i.Runbooks)
+	c.Links = slices.Clone(i.Links)
 	c.Services = slices.Clone(i.Services)
 	c.Comms = maps.Clone(i.Comms)
 	return c

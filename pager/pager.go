@@ -88,6 +88,13 @@ func (c *Client) Pages(sev incident.Severity, service string) bool {
 	return slices.Contains(c.cfg.PageSeverities, sev)
 }
 
+// Routes reports whether service ("" for the default) has a routing key,
+// whatever the severity.
+func (c *Client) Routes(service string) bool {
+	_, err := c.routingKey(normalService(service))
+	return err == nil
+}
+
 // Services lists the configured service names, sorted.
 func (c *Client) Services() []string {
 	c.servicesMu.RLock()

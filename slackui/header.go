@@ -52,6 +52,13 @@ func Header(inc incident.Incident, info HeaderInfo) Message {
 	if inc.ExternalURL != "" {
 		blocks = append(blocks, contextBlock(fmt.Sprintf(":pager: <%s|Paging-system incident %s>", inc.ExternalURL, Escape(inc.ExternalID))))
 	}
+	if len(inc.Links) > 0 {
+		links := make([]string, len(inc.Links))
+		for i, l := range inc.Links {
+			links[i] = fmt.Sprintf("<%s|%s>", l.URL, Escape(l.Name))
+		}
+		blocks = append(blocks, contextBlock(":link: "+strings.Join(links, " · ")))
+	}
 	if len(inc.Runbooks) > 0 {
 		var b strings.Builder
 		b.WriteString(":books: *Suggested runbooks* (`/incident runbook <keywords>` for more)")

@@ -31,6 +31,7 @@ const (
 	hRunbooks     = "runbooks"
 	hExternalID   = "external_id"
 	hExternalURL  = "external_url"
+	hLinks        = "links"
 	hLastUpdateAt = "last_update_at"
 	hNudgedAt     = "nudged_at"
 	hPostmortemID = "postmortem_id"
@@ -244,6 +245,13 @@ func encodeIncident(inc incident.Incident) (map[string]any, error) {
 		}
 		m[hRunbooks] = string(b)
 	}
+	if len(inc.Links) > 0 {
+		b, err := json.Marshal(inc.Links)
+		if err != nil {
+			return nil, fmt.Errorf("encode links: %w", err)
+		}
+		m[hLinks] = string(b)
+	}
 	put(hExternalID, inc.ExternalID)
 	put(hExternalURL, inc.ExternalURL)
 	put(hLastUpdateAt, formatTime(inc.LastUpdateAt))
@@ -373,6 +381,11 @@ func decodeIncident(m map[string]string) (incident.Incident, error) {
 	if v := m[hRunbooks]; v != "" {
 		if err := json.Unmarshal([]byte(v), &inc.Runbooks); err != nil {
 			return inc, fmt.Errorf("decode runbooks: %w", err)
+		}
+	}
+	if v := m[hLinks]; v != "" {
+		if err := json.Unmarshal([]byte(v), &inc.Links); err != nil {
+			return inc, fmt.Errorf("decode links: %w", err)
 		}
 	}
 	inc.ExternalID = m[hExternalID]

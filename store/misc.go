@@ -65,6 +65,16 @@ func (s *Store) LinkExternal(ctx context.Context, externalID string, n int64) er
 	return nil
 }
 
+// FirstTime reports whether name was not seen in the last ttl, and
+// remembers it for ttl: one SET NX, so replicas agree.
+func (s *Store) FirstTime(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	ok, err := s.rdb.SetNX(ctx, s.key("seen:"+name), 1, ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: remember %s: %w", name, err)
+	}
+	return ok, nil
+}
+
 // ExternalIncident returns the incident externalID became; ok is false when
 // it is unknown.
 func (s *Store) ExternalIncident(ctx context.Context, externalID string) (int64, bool, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/incidentbot/incidentbot/alerts"
 	"log/slog"
 	"maps"
 	"math"
@@ -41,6 +42,7 @@ type config struct {
 	pager                      pager.Config
 	pagerOn                    bool
 	status                     statusEnv
+	alerts                     alerts.Config
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -137,6 +139,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.status, err = loadStatusEnv(getenv); err != nil {
 		return c, err
 	}
+	c.alerts = alerts.Config{Token: getenv("ALERT_WEBHOOK_TOKEN"), Secret: getenv("ALERT_WEBHOOK_SECRET")}
 	c.pager = pc
 	c.pagerOn = pc.RoutingKey != "" || len(pc.Services) > 0 || pc.APIToken != "" || pc.WebhookSecret != ""
 	return c, nil
@@ -211,7 +214,9 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		insights: insights.NewMaker(st, nil),
 		drafter:  llm.New(cfg.llm, logger),
 		catalog:  catalog, getenv: getenv, status: cfg.status, statuspage: newStatuspage(cfg.status),
+		alerts: cfg.alerts, alertMetrics: alerts.NewMetrics(),
 	}
+	p.bot.Collectors = append(p.bot.Collectors, p.alertMetrics.Collector())
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)
 		if err != nil {

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
+	"github.com/incidentbot/incidentbot/alerts"
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
@@ -34,7 +34,11 @@ type parts struct {
 	statuspage handlers.Statuspage
 	// insights answers /incident insights; nil: off.
 	insights handlers.InsightsMaker
-	logger   *slog.Logger
+	// alerts authenticates the monitors' webhooks; alertMetrics counts
+	// their deliveries.
+	alerts       alerts.Config
+	alertMetrics *alerts.Metrics
+	logger       *slog.Logger
 }
 
 // webhookRetry is how workflow webhooks are retried: a few times, within
@@ -61,7 +65,7 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	}
 	deps.Webhooks, deps.Getenv = webhook.New(webhookRetry), p.getenv
 	if p.catalog != nil {
-		deps.Catalog, deps.Workflows, deps.Checklists = p.catalog, p.catalog, p.catalog
+		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules = p.catalog, p.catalog, p.catalog, p.catalog
 		if p.pager != nil {
 			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
 		}
@@ -80,8 +84,9 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	bc.Status, bc.StatusAddr = status.New(p.store, settings, status.Options{Log: p.logger}), p.status.addr
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background = app, app.Recorder(), app.Remind, app
 	bc.Ready, bc.Logger = p.store, p.logger
+	bc.Webhooks = alerts.Routes(p.alerts, app, p.store, p.alertMetrics, p.logger)
 	if p.pager != nil {
-		bc.Webhooks = map[string]http.Handler{"POST /webhooks/pagerduty": p.pager.WebhookHandler(app)}
+		bc.Webhooks["POST /webhooks/pagerduty"] = p.pager.WebhookHandler(app)
 	}
 	b, err := bot.New(session, bc)
 	return b, session.API, err
