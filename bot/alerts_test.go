@@ -115,21 +115,28 @@ func alertEvents(events []incident.Event) []incident.Event {
 	return out
 }
 
-func TestAlertmanagerGroupOpensOneIncidentUnderConcurrentDeliveries(t *testing.T) {
+func TestAlertmanagerGroupOpensOneIncidentAcrossReplicasAndConcurrentDeliveries(t *testing.T) {
 	pd := pdfake.New(t, "pd-token")
 	m := alerts.NewMetrics()
 	h := newHarness(t, slackemu.Options{}, withAlerts(t, m), withPager(t, pd), withRunbooks(t))
 	firing := alertFixture(t, "alertmanager_firing.json")
 
+	other := *h
+	other.startBot() // a second replica on the same emulator and Redis
+
 	// 20 deliveries of the group's first notification at once, as several
-	// Alertmanager replicas and retries send them.
+	// Alertmanager replicas and retries send them, spread over both bots.
 	var wg sync.WaitGroup
 	codes := make([]int, 20)
 	outcomes := make([]string, 20)
 	for i := range codes {
+		replica := h
+		if i%2 == 1 {
+			replica = &other
+		}
 		wg.Go(func() {
 			var res incident.AlertResult
-			codes[i], res = h.sendAlert("/webhooks/alertmanager", firing, true)
+			codes[i], res = replica.sendAlert("/webhooks/alertmanager", firing, true)
 			outcomes[i] = res.Outcome
 		})
 	}

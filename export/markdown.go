@@ -17,7 +17,7 @@ var keyKinds = map[incident.Kind]bool{
 	incident.KindDeclared: true, incident.KindStatus: true, incident.KindSeverity: true, incident.KindRole: true,
 	incident.KindResolved: true, incident.KindPage: true, incident.KindPageAck: true, incident.KindPageResolve: true,
 	incident.KindPageFailed: true, incident.KindNote: true, incident.KindField: true, incident.KindComms: true,
-	incident.KindDraftApproved: true,
+	incident.KindDraftApproved: true, incident.KindAlert: true,
 }
 
 // Markdown renders inc as a document for stakeholders: a facts table, then

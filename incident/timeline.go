@@ -230,6 +230,8 @@ func (e Entry) DescribeAs(name func(id string) string) string {
 		return describeWorkflow(get("workflow"), get("outcome"), get("users"), e.Text, name)
 	case KindChecklist:
 		return describeChecklist(e)
+	case KindAlert:
+		return e.Text // "Alertmanager: Checkout error rate above 5% firing"
 	}
 	if e.Text != "" {
 		return fmt.Sprintf("%s: %s", e.Kind, e.Text)

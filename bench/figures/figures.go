@@ -43,6 +43,7 @@ func plan(quick, bleve bool) []*step {
 		goTest("insights", "./insights/", "Compute|Chart", q("20x", "2x"), 1, false),
 		// Seeding 10,000 incidents takes most of this step; few loads are enough.
 		goTest("insights-load", "./insights/", "Load", q("5x", "1x"), 1, true),
+		goTest("bot-alerts", "./bot/", "AlertToChannel", q("20x", "2x"), 1, true),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -322,6 +323,20 @@ func figures(steps []*step) []row {
 		}
 		return fmt.Sprintf("%s vs %s: **%.0f×**", dur(f.median), dur(r.median), f.median/r.median), nil, nil
 	}, "llm")
+
+	group = "Alerts and follow-ups"
+	add("Alertmanager webhook → incident channel created and header pinned (the answer), 50 new alert groups at once, vs one group alone", "",
+		func() (string, *bool, error) {
+			p50, err1 := b("bot-alerts").get("BenchmarkAlertToChannel/groups=50", "p50-ms")
+			p99, err2 := b("bot-alerts").get("BenchmarkAlertToChannel/groups=50", "p99-ms")
+			b50, err3 := b("bot-alerts").get("BenchmarkAlertToChannel/groups=1", "p50-ms")
+			b99, err4 := b("bot-alerts").get("BenchmarkAlertToChannel/groups=1", "p99-ms")
+			if err := first(err1, err2, err3, err4); err != nil {
+				return "", nil, err
+			}
+			return fmt.Sprintf("p50 %s, p99 %s vs alone p50 %s, p99 %s (p50 **%.0f×**)", dur(p50.median*1e6), dur(p99.median*1e6),
+				dur(b50.median*1e6), dur(b99.median*1e6), p50.median/b50.median), nil, nil
+		}, "bot-alerts")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {

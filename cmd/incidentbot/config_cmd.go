@@ -94,6 +94,9 @@ func summary(c *configfile.Config) string {
 	if n := len(c.ChecklistsInFile()); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "checklist", "checklists")))
 	}
+	if n := len(c.Alerts); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "alert rule", "alert rules")))
+	}
 	if len(parts) == 0 {
 		return "empty: the built-in defaults apply"
 	}

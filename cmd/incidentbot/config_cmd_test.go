@@ -38,7 +38,7 @@ func TestConfigCheckPassesTheExample(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
-	if want := example + ": ok (5 services, 4 severities, cadences, marks, 5 workflows, 2 checklists)\n"; stdout != want {
+	if want := example + ": ok (5 services, 4 severities, cadences, marks, 5 workflows, 2 checklists, 2 alert rules)\n"; stdout != want {
 		t.Errorf("stdout = %q, want %q", stdout, want)
 	}
 	// The example's secrets come from the environment; unset here, each is
