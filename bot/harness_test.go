@@ -24,6 +24,8 @@ import (
 	"github.com/incidentbot/incidentbot/runbooks"
 	"github.com/incidentbot/incidentbot/status"
 	"github.com/incidentbot/incidentbot/store"
+	"github.com/incidentbot/incidentbot/tracker/github"
+	"github.com/incidentbot/incidentbot/tracker/jira"
 	"github.com/incidentbot/incidentbot/webhook"
 )
 
@@ -56,6 +58,9 @@ type config struct {
 	// their deliveries (nil: not counted).
 	Alerts       alerts.Config
 	AlertMetrics *alerts.Metrics
+	// Trackers export action items; TrackerSecrets sign their webhooks.
+	Trackers       map[incident.TrackerKind]handlers.Tracker
+	TrackerSecrets map[incident.TrackerKind]string
 }
 
 // assemble signs in to the emulator and wires the bot as cmd/incidentbot
@@ -70,7 +75,7 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	deps := handlers.Deps{Slack: session.API, Store: c.Store, Drafter: c.Drafter, Clock: c.Clock, Logger: c.Logger}
 	deps.Webhooks, deps.Getenv = webhook.New(retry.Policy{MaxRetries: 2, Base: 10 * time.Millisecond, Max: 20 * time.Millisecond}), c.Getenv
 	if c.Catalog != nil {
-		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules = c.Catalog, c.Catalog, c.Catalog, c.Catalog
+		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules, deps.FollowUps = c.Catalog, c.Catalog, c.Catalog, c.Catalog, c.Catalog
 		if c.Pager != nil {
 			c.Pager.SetServices(c.Catalog.Current().PagerDutyKeys(c.Getenv))
 		}
@@ -96,11 +101,14 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	if c.Insights != nil {
 		deps.Insights = c.Insights
 	}
+	deps.Trackers = c.Trackers
 	app := handlers.New(hc, deps)
 	bc := c.Config
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background, bc.Ready = app, app.Recorder(), app.Remind, app, c.Store
 	bc.Status = status.New(c.Store, settings, status.Options{Log: c.Logger, TTL: time.Millisecond})
 	bc.Webhooks = alerts.Routes(c.Alerts, app, c.Store, c.AlertMetrics, c.Logger)
+	bc.Webhooks["POST /webhooks/github"] = github.WebhookHandler(c.TrackerSecrets[incident.TrackerGitHub], app, c.Logger)
+	bc.Webhooks["POST /webhooks/jira"] = jira.WebhookHandler(c.TrackerSecrets[incident.TrackerJira], app, c.Logger)
 	if c.AlertMetrics != nil {
 		bc.Collectors = append(bc.Collectors, c.AlertMetrics.Collector())
 	}

@@ -83,3 +83,67 @@ alerts:
 		}
 	}
 }
+
+// followUpsContract is the shape issue 12 promises; it must load as
+// written.
+const followUpsContract = `
+tracker: github:acme/incidents        # the default; a service's own ` + "`tracker:`" + ` wins
+auto_export: false
+users:                                # Slack user → tracker identities, for owners
+  - slack: U0123ABCD
+    github: ali-dev
+    jira: 5b10ac8d82e05b22cc7d4ef5
+    linear: 2f1b2c3d-...
+services:
+  - name: checkout
+    tracker: jira:CHK
+`
+
+func TestFollowUpsContractLoadsAsWritten(t *testing.T) {
+	cfg, err := config.Parse("incidentbot.yaml", []byte(followUpsContract))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := cfg.FollowUps
+	if f.Tracker != (incident.TrackerTarget{Kind: incident.TrackerGitHub, Project: "acme/incidents"}) || f.AutoExport {
+		t.Errorf("follow-ups %+v", f)
+	}
+	if u := f.Users["U0123ABCD"]; u[incident.TrackerGitHub] != "ali-dev" || u[incident.TrackerJira] != "5b10ac8d82e05b22cc7d4ef5" || u[incident.TrackerLinear] != "2f1b2c3d-..." {
+		t.Errorf("users %+v", f.Users)
+	}
+	if got := f.TrackerFor(cfg.Catalog, []string{"checkout"}); got.String() != "jira:CHK" {
+		t.Errorf("checkout's tracker %v, want the service's jira:CHK", got)
+	}
+	if got := f.TrackerFor(cfg.Catalog, []string{"search"}); got.String() != "github:acme/incidents" {
+		t.Errorf("an unlisted service's tracker %v, want the default", got)
+	}
+}
+
+func TestFollowUpProblems(t *testing.T) {
+	_, err := config.Parse("incidentbot.yaml", []byte(`tracker: gitlab:acme/app
+auto_export: yes please
+users:
+  - github: ali-dev
+  - slack: <@U0123ABCD>
+  - slack: U0456EFGH
+    github: "@ali"
+services:
+  - name: checkout
+    tracker: jira:chk
+`))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{
+		`1:10: tracker: "gitlab:acme/app" names no tracker the bot speaks`,
+		`2:14: auto_export: write true or false`,
+		`4:5: this user has no slack:`,
+		`5:12: slack: "<@U0123ABCD>" is a mention; write just the ID, U0123ABCD`,
+		`7:13: github: "@ali" is not a GitHub login`,
+		`10:14: tracker: "jira:chk" is not a Jira project key`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("problems lack %q:\n%v", want, err)
+		}
+	}
+}

@@ -124,6 +124,11 @@ func (d *decoder) service(n *yaml.Node) (s decodedService, ok bool) {
 		{"runbooks", func(v *yaml.Node) {
 			s.Runbooks, _ = d.texts(v, "runbooks", "[checkout, payments 500]")
 		}},
+		{"tracker", func(v *yaml.Node) {
+			if t, ok := d.tracker(v); ok {
+				s.Tracker = t
+			}
+		}},
 		{"status_component", func(v *yaml.Node) {
 			s.StatusComponent = d.text(v, "status_component", "write the status page component's name, or remove the line")
 		}},

@@ -45,6 +45,9 @@ type Config struct {
 	AllowHTTPHosts []string
 	// StatusPage is how the status page looks and maps severities.
 	StatusPage StatusPage
+	// FollowUps says where action items are exported and who owns them
+	// there: the top-level tracker, auto_export and users keys.
+	FollowUps FollowUps
 	// Alerts are the rules that turn monitors' alerts into incidents, in
 	// file order: the first that matches wins.
 	Alerts []incident.AlertRule
@@ -162,6 +165,13 @@ func (d *decoder) top(n *yaml.Node) {
 		{"allow_http_hosts", func(v *yaml.Node) { hosts = v }},
 		{"status_page", d.statusPage},
 		{"alerts", func(v *yaml.Node) { alerts = v }},
+		{"tracker", func(v *yaml.Node) {
+			if t, ok := d.tracker(v); ok {
+				d.cfg.FollowUps.Tracker = t
+			}
+		}},
+		{"auto_export", func(v *yaml.Node) { d.cfg.FollowUps.AutoExport, _ = d.boolean(v, "auto_export") }},
+		{"users", d.users},
 	})
 	// Workflows name services, marks, checklists and hosts, which the file
 	// may define after them.

@@ -221,7 +221,7 @@ var problemCases = []problemCase{
 	{"name is a list", "services:\n  - name: [a, b]\n", 2, 11, []string{"name: write one value here, not a list"}},
 	{"unknown service key", "services:\n  - name: a\n    owner: [U0123ABCD]\n", 3, 5, []string{`unknown key "owner" in a service`, `did you mean "owners"?`}},
 	{"dashed key", "services:\n  - name: a\n    status-component: A\n", 3, 5, []string{`did you mean "status_component"?`}},
-	{"far service key", "services:\n  - name: a\n    tier: 1\n", 3, 5, []string{`unknown key "tier" in a service`, "the keys are name, aliases, owners, pagerduty, dashboards, runbooks, status_component, statuspage_component_id"}},
+	{"far service key", "services:\n  - name: a\n    tier: 1\n", 3, 5, []string{`unknown key "tier" in a service`, "the keys are name, aliases, owners, pagerduty, dashboards, runbooks, tracker, status_component, statuspage_component_id"}},
 	{"duplicate service key", "services:\n  - name: a\n    name: b\n", 3, 5, []string{`"name" is already set at line 2`}},
 	{"duplicate name", "services:\n  - name: a\n  - name: a\n", 3, 11, []string{`name: "a" is already used by the service "a" (line 2)`, "each name and alias must point at one service"}},
 	{"alias is another name", "services:\n  - name: a\n  - name: b\n    aliases: [a]\n", 4, 15, []string{`aliases: "a" is already used by the service "a" (line 2)`}},

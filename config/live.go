@@ -68,6 +68,14 @@ func (l *Live) Workflows() []workflow.Workflow {
 	return nil
 }
 
+// FollowUps are the file's tracker, auto_export and users.
+func (l *Live) FollowUps() FollowUps {
+	if c := l.Current(); c != nil {
+		return c.FollowUps
+	}
+	return FollowUps{}
+}
+
 // AlertRules are the file's alerts: rules, in file order.
 func (l *Live) AlertRules() []incident.AlertRule {
 	if c := l.Current(); c != nil {

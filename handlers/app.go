@@ -20,6 +20,8 @@ const (
 	ActionReject        = slackui.ActionReject
 	ActionDraftUpdate   = slackui.ActionDraftUpdate
 	ActionItemDone      = slackui.ActionItemDone
+	ActionItemExport    = slackui.ActionItemExport
+	ActionItemSnooze    = slackui.ActionItemSnooze
 	ActionShareRunbook  = slackui.ActionShareRunbook
 	ActionEditDetails   = slackui.ActionEditDetails
 	ActionSetHypothesis = slackui.ActionSetHypothesis
@@ -96,6 +98,8 @@ type Store interface {
 	ActiveLister
 	Scheduler
 	PublicStore
+	FollowUpIndex
+	FirstTime(ctx context.Context, name string, ttl time.Duration) (bool, error)
 }
 
 // Deps are the adapters App wires into the capabilities. Drafter, Pager and
@@ -114,6 +118,10 @@ type Deps struct {
 	// none.
 	Catalog   Catalog
 	Workflows WorkflowSource
+	// Trackers export action items, by kind; missing kinds are not set up.
+	// FollowUps is the file's tracker, auto_export and users; nil: none.
+	Trackers  map[incident.TrackerKind]Tracker
+	FollowUps FollowUpSource
 	// AlertRules are the file's alerts: rules; nil means none, and every
 	// monitor alert is acknowledged without declaring.
 	AlertRules AlertRuleSource
@@ -147,6 +155,7 @@ type App struct {
 	recorder   *Recorder
 	paging     *Paging
 	monitors   *Monitors
+	actions    *ActionItems
 	reminders  *Reminders
 	workflows  *Workflows
 	background *Background
@@ -237,7 +246,9 @@ func New(cfg Config, d Deps) *App {
 	// Listeners run in this order after each change: stakeholders hear of
 	// it, the on-call is paged, checklists show what was skipped, customers
 	// are offered a "resolved" update, then the team's workflows run.
-	changed := listeners{list: []Listener{announcer, paging, checklists, public, workflows}, log: log}
+	actionItems := &ActionItems{incidents: incidents, store: d.Store, slack: d.Slack, catalog: d.Catalog, policy: d.FollowUps,
+		trackers: d.Trackers, background: background, names: names, replies: rep, log: log}
+	changed := listeners{list: []Listener{announcer, paging, checklists, public, actionItems, workflows}, log: log}
 	public.listeners = changed
 	declarer := &Declarer{incidents: incidents, store: d.Store, slack: d.Slack, runbooks: suggester,
 		suggestions: cfg.RunbookSuggestions, botUserID: cfg.BotUserID, listeners: changed,
@@ -252,6 +263,7 @@ func New(cfg Config, d Deps) *App {
 			botUserID: cfg.BotUserID, botID: cfg.BotID, logger: log},
 		paging:     paging,
 		monitors:   monitors,
+		actions:    actionItems,
 		checklists: checklists,
 		reminders: &Reminders{incidents: incidents, store: d.Store, slack: d.Slack,
 			cadence: cadence, postmortemDue: cfg.PostmortemDue, log: log},
@@ -268,7 +280,7 @@ func New(cfg Config, d Deps) *App {
 		drafts,
 		&Approvals{incidents: incidents, store: d.Store, slack: d.Slack, headers: headers, listeners: changed,
 			evidence: evidence, announcer: announcer, public: public, botUserID: cfg.BotUserID, log: log},
-		&ActionItems{incidents: incidents, replies: rep},
+		actionItems,
 		&Runbooks{incidents: incidents, runbooks: searcher, slack: d.Slack, replies: rep},
 		&Search{store: d.Store, visibility: visibility, catalog: d.Catalog, clock: d.Clock, location: cfg.Location, replies: rep},
 		paging,
@@ -387,7 +399,12 @@ func (a *App) Alert(ctx context.Context, al incident.Alert) error { return a.pag
 // Remind sends the reminders that are due and runs the workflows' due
 // reminders; cron calls it on every replica.
 func (a *App) Remind(ctx context.Context) error {
-	return errors.Join(a.reminders.Remind(ctx), a.workflows.Tick(ctx))
+	return errors.Join(a.reminders.Remind(ctx), a.workflows.Tick(ctx), a.actions.Poll(ctx), a.actions.RemindOverdue(ctx))
+}
+
+// TrackerUpdate takes a tracker's webhook news about an exported issue.
+func (a *App) TrackerUpdate(ctx context.Context, u incident.TrackerUpdate) error {
+	return a.actions.TrackerUpdate(ctx, u)
 }
 
 // Wait blocks until background work (paging with retries) has finished.

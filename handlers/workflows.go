@@ -358,9 +358,6 @@ func (w *Workflows) overdue(ctx context.Context, now time.Time) error {
 		return fmt.Errorf("list incidents for overdue actions: %w", err)
 	}
 	for _, inc := range recent {
-		if inc.PostmortemID == "" {
-			continue // action items come with the approved postmortem
-		}
 		events, err := w.incidents.Events(ctx, inc)
 		if err != nil {
 			return err

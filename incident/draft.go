@@ -110,4 +110,9 @@ type ActionItem struct {
 	Owner string // Slack user ID or free text
 	Due   time.Time
 	Done  bool
+	// Issue is the tracker issue the item was exported to; its Kind is ""
+	// until then.
+	Issue TrackerRef
+	// SnoozedUntil quiets the overdue reminders until then.
+	SnoozedUntil time.Time
 }

@@ -21,6 +21,9 @@ type Service struct {
 	// StatuspageComponentID is the component's id on Atlassian Statuspage,
 	// when updates are pushed there.
 	StatuspageComponentID string
+	// Tracker is where the service's follow-ups are exported; its Kind is
+	// "" to use the file's default.
+	Tracker TrackerTarget
 }
 
 // Link is a named URL.

@@ -101,3 +101,31 @@ type TrackerUpdate struct {
 	Actor   string // who did it, by the tracker's display name; "" if unknown
 	EventID string // the delivery's id, for dedupe; "" if the tracker sends none
 }
+
+// FollowUpPolicy is where action items go: the default tracker (a
+// service's own tracker wins), whether an approved postmortem exports them
+// by itself, and each Slack user's identity in the trackers, for owners.
+type FollowUpPolicy struct {
+	Tracker    TrackerTarget
+	AutoExport bool
+	// Users maps a Slack user ID to their login (github), account id
+	// (jira) or user id (linear).
+	Users map[string]map[TrackerKind]string
+}
+
+// TrackerFor is where an incident on services exports: the first of its
+// services that names a tracker, else the default; Kind "" when neither.
+func (f FollowUpPolicy) TrackerFor(catalog Catalog, services []string) TrackerTarget {
+	for _, name := range services {
+		if s, ok := catalog.Lookup(name); ok && s.Tracker.Kind != "" {
+			return s.Tracker
+		}
+	}
+	return f.Tracker
+}
+
+// FollowUpID names one action item of one incident.
+type FollowUpID struct {
+	Number int64
+	ItemID string
+}

@@ -13,6 +13,8 @@ import (
 // Action ids of buttons outside the draft flow: a public contract.
 const (
 	ActionItemDone     = "action_done"
+	ActionItemExport   = "action_export" // "Open issue" in the tracker
+	ActionItemSnooze   = "action_snooze" // "Snooze 1 week" on an overdue reminder
 	ActionShareRunbook = "runbook_share"
 )
 
@@ -145,33 +147,61 @@ func OnCall(people []incident.OnCall) Message {
 
 // ActionItems lists postmortem action items, each with a Done or Reopen
 // button.
-func ActionItems(inc incident.Incident, items []incident.ActionItem) Message {
+// ActionItems lists an incident's action items, each with Done (or
+// Reopen) and, when a tracker is set up (tracker names it), an Open issue
+// button until the item has its issue, whose link it then shows.
+func ActionItems(inc incident.Incident, items []incident.ActionItem, tracker string) Message {
 	blocks := []slack.Block{section(fmt.Sprintf("*Action items for %s*", inc.ID()))}
 	for _, it := range items {
-		if len(blocks) >= MaxBlocks-1 {
+		if len(blocks) >= MaxBlocks-2 {
 			blocks = append(blocks, contextBlock("…more items than fit here; see the postmortem file."))
 			break
 		}
-		mark := ":white_large_square:"
-		if it.Done {
-			mark = ":white_check_mark:"
-		}
-		line := mark + " " + Safe(it.Text)
-		if it.Owner != "" {
-			line += " — owner " + owner(it.Owner)
-		}
-		if !it.Due.IsZero() {
-			line += " — due " + it.Due.Format("2006-01-02")
-		}
-		sec := section(incident.Truncate(line, MaxSectionText))
+		blocks = append(blocks, section(incident.Truncate(itemLine(it), MaxSectionText)))
 		label, value := "Done", fmt.Sprintf("%d:%s:done", inc.Number, it.ID)
 		if it.Done {
 			label, value = "Reopen", fmt.Sprintf("%d:%s:reopen", inc.Number, it.ID)
 		}
-		sec.Accessory = slack.NewAccessory(slack.NewButtonBlockElement(ActionItemDone, value, plain(label)))
-		blocks = append(blocks, sec)
+		buttons := []slack.BlockElement{slack.NewButtonBlockElement(ActionItemDone, value, plain(label))}
+		if tracker != "" && it.Issue.Kind == "" && !it.Done {
+			buttons = append(buttons, slack.NewButtonBlockElement(ActionItemExport, fmt.Sprintf("%d:%s", inc.Number, it.ID), plain("Open issue in "+tracker)))
+		}
+		blocks = append(blocks, slack.NewActionBlock("item_"+it.ID, buttons...))
 	}
 	return Message{Text: fmt.Sprintf("Action items for %s", inc.ID()), Blocks: blocks}
+}
+
+// itemLine is one item: its state, text, owner, due date and issue.
+func itemLine(it incident.ActionItem) string {
+	mark := ":white_large_square:"
+	if it.Done {
+		mark = ":white_check_mark:"
+	}
+	line := mark + " " + Safe(it.Text)
+	if it.Owner != "" {
+		line += " — owner " + owner(it.Owner)
+	}
+	if !it.Due.IsZero() {
+		line += " — due " + it.Due.Format("2006-01-02")
+	}
+	if it.Issue.URL != "" {
+		line += fmt.Sprintf(" — <%s|%s>", it.Issue.URL, Escape(it.Issue.Key))
+	}
+	return line
+}
+
+// OverdueItem is the owner's daily reminder of an overdue action item.
+func OverdueItem(inc incident.Incident, it incident.ActionItem) Message {
+	text := fmt.Sprintf(":alarm_clock: An action item from %s (%s) was due %s and is still open:\n%s",
+		inc.ID(), Escape(incident.Truncate(inc.Title, 100)), it.Due.Format("2006-01-02"), itemLine(it))
+	ref := fmt.Sprintf("%d:%s", inc.Number, it.ID)
+	return Message{Text: fmt.Sprintf("Overdue action item from %s: %s", inc.ID(), incident.Truncate(it.Text, 100)), Blocks: []slack.Block{
+		section(incident.Truncate(text, MaxSectionText)),
+		slack.NewActionBlock("overdue_"+it.ID,
+			slack.NewButtonBlockElement(ActionItemDone, ref+":done", plain("Done")),
+			slack.NewButtonBlockElement(ActionItemSnooze, ref, plain("Snooze 1 week"))),
+		contextBlock(fmt.Sprintf("Discuss it in <#%s>. I remind you once a day until it is done or snoozed.", inc.ChannelID)),
+	}}
 }
 
 func owner(o string) string {

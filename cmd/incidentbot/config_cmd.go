@@ -94,6 +94,12 @@ func summary(c *configfile.Config) string {
 	if n := len(c.ChecklistsInFile()); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "checklist", "checklists")))
 	}
+	if t := c.FollowUps.Tracker; t.Kind != "" {
+		parts = append(parts, "follow-ups to "+t.String())
+	}
+	if n := len(c.FollowUps.Users); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d tracker %s", n, plural(n, "user", "users")))
+	}
 	if n := len(c.Alerts); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d %s", n, plural(n, "alert rule", "alert rules")))
 	}

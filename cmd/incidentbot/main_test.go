@@ -170,7 +170,7 @@ func TestManifestDeclaresWhatTheBotNeeds(t *testing.T) {
 			t.Errorf("the manifest's usage hint names %q, which is not a subcommand", name[0])
 		}
 	}
-	wantActions := []string{"action_done", "checklist_toggle", "draft_approve", "draft_edit", "draft_reject", "draft_update", "incident_edit_details",
+	wantActions := []string{"action_done", "action_export", "action_snooze", "checklist_toggle", "draft_approve", "draft_edit", "draft_reject", "draft_update", "incident_edit_details",
 		"mark_set_hypothesis", "mark_set_root_cause", "resolve_confirm", "runbook_share"}
 	if got := routes.ActionIDs(); strings.Join(got, ",") != strings.Join(wantActions, ",") {
 		t.Errorf("action_ids = %v, want %v", got, wantActions)

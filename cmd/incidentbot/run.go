@@ -43,6 +43,7 @@ type config struct {
 	pagerOn                    bool
 	status                     statusEnv
 	alerts                     alerts.Config
+	trackers                   trackers
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -140,6 +141,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, err
 	}
 	c.alerts = alerts.Config{Token: getenv("ALERT_WEBHOOK_TOKEN"), Secret: getenv("ALERT_WEBHOOK_SECRET")}
+	if c.trackers, err = loadTrackers(getenv); err != nil {
+		return c, err
+	}
 	c.pager = pc
 	c.pagerOn = pc.RoutingKey != "" || len(pc.Services) > 0 || pc.APIToken != "" || pc.WebhookSecret != ""
 	return c, nil
@@ -214,7 +218,7 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		insights: insights.NewMaker(st, nil),
 		drafter:  llm.New(cfg.llm, logger),
 		catalog:  catalog, getenv: getenv, status: cfg.status, statuspage: newStatuspage(cfg.status),
-		alerts: cfg.alerts, alertMetrics: alerts.NewMetrics(),
+		alerts: cfg.alerts, alertMetrics: alerts.NewMetrics(), trackers: cfg.trackers,
 	}
 	p.bot.Collectors = append(p.bot.Collectors, p.alertMetrics.Collector())
 	if cfg.pagerOn {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/incidentbot/incidentbot/alerts"
@@ -38,7 +39,9 @@ type parts struct {
 	// their deliveries.
 	alerts       alerts.Config
 	alertMetrics *alerts.Metrics
-	logger       *slog.Logger
+	// trackers export action items; empty: none set up.
+	trackers trackers
+	logger   *slog.Logger
 }
 
 // webhookRetry is how workflow webhooks are retried: a few times, within
@@ -65,7 +68,7 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	}
 	deps.Webhooks, deps.Getenv = webhook.New(webhookRetry), p.getenv
 	if p.catalog != nil {
-		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules = p.catalog, p.catalog, p.catalog, p.catalog
+		deps.Catalog, deps.Workflows, deps.Checklists, deps.AlertRules, deps.FollowUps = p.catalog, p.catalog, p.catalog, p.catalog, p.catalog
 		if p.pager != nil {
 			p.pager.SetServices(p.catalog.Current().PagerDutyKeys(p.getenv))
 		}
@@ -79,12 +82,14 @@ func assemble(ctx context.Context, p parts) (*bot.Bot, *bot.API, error) {
 	if p.insights != nil {
 		deps.Insights = p.insights
 	}
+	deps.Trackers = p.trackers.clients
 	app := handlers.New(cfg, deps)
 	bc := p.bot
 	bc.Status, bc.StatusAddr = status.New(p.store, settings, status.Options{Log: p.logger}), p.status.addr
 	bc.Interactions, bc.Recorder, bc.Remind, bc.Background = app, app.Recorder(), app.Remind, app
 	bc.Ready, bc.Logger = p.store, p.logger
 	bc.Webhooks = alerts.Routes(p.alerts, app, p.store, p.alertMetrics, p.logger)
+	maps.Copy(bc.Webhooks, p.trackers.webhooks(app, p.logger))
 	if p.pager != nil {
 		bc.Webhooks["POST /webhooks/pagerduty"] = p.pager.WebhookHandler(app)
 	}
