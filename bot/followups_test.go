@@ -11,11 +11,13 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/githubfake"
 	"github.com/incidentbot/incidentbot/internal/jirafake"
+	"github.com/incidentbot/incidentbot/internal/linearfake"
 	"github.com/incidentbot/incidentbot/internal/openaifake"
 	"github.com/incidentbot/incidentbot/internal/retry"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/tracker/github"
 	"github.com/incidentbot/incidentbot/tracker/jira"
+	"github.com/incidentbot/incidentbot/tracker/linear"
 )
 
 const (
@@ -296,4 +298,52 @@ func TestOverdueOwnerIsRemindedDailyUntilSnoozed(t *testing.T) {
 	clk.advance(5 * 24 * time.Hour) // the week is over
 	h.remind()
 	h.waitFor("the reminder after the snooze", func() bool { return len(h.emu.DirectMessages(ali)) == 3 })
+}
+
+func TestActionItemsExportToLinearAndComplete(t *testing.T) {
+	lf := linearfake.New("lin_api_t0ken", "ENG")
+	t.Cleanup(lf.Close)
+	h := newHarness(t, slackemu.Options{}, withCatalog(t, `
+tracker: linear:ENG
+users:
+  - slack: U01ALI
+    linear: 2f1b2c3d-0000-4000-8000-00000000a11
+`), withConfig(func(c *config) {
+		cl, err := linear.New(linear.Config{APIKey: "lin_api_t0ken", URL: lf.URL(), Policy: fastRetry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Trackers = map[incident.TrackerKind]handlers.Tracker{incident.TrackerLinear: cl}
+		c.TrackerSecrets = map[incident.TrackerKind]string{incident.TrackerLinear: "lin-s3cret"}
+	}))
+	ch := h.declare("P2 model gateway timeouts")
+	n := h.incident(ch.ID).Number
+	h.command(sam, ch.ID, "action add Add a timeout budget per provider <@U01ALI> due 2027-03-01")
+	h.waitFor("the item", func() bool { return len(h.items(ch.ID)) == 1 })
+	it := h.items(ch.ID)[0]
+	h.command(ali, ch.ID, "actions")
+	h.waitReply(ali, "Open issue in Linear")
+	lf.DropNextCreate() // the first create lands but its answer is lost
+	h.clickItem(ali, ch.ID, handlers.ActionItemExport, n, it.ID)
+	h.waitFor("the failure", func() bool { return strings.Contains(h.replies(ali), "not made twice") })
+	h.clickItem(ali, ch.ID, handlers.ActionItemExport, n, it.ID)
+	h.waitFor("the link", func() bool { return h.items(ch.ID)[0].Issue.Key == "ENG-1" })
+	issues := lf.Issues()
+	if len(issues) != 1 || issues[0].Created != 1 || issues[0].Assignee != "2f1b2c3d-0000-4000-8000-00000000a11" || issues[0].Due != "2027-03-01" {
+		t.Fatalf("issues %+v", issues)
+	}
+	if err := lf.SetDone("ENG-1", true); err != nil {
+		t.Fatal(err)
+	}
+	req, err := lf.WebhookRequest(fmt.Sprintf("http://%s/webhooks/linear", h.bot.HTTPAddr()), "lin-s3cret", "ENG-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := h.sendWebhook(req); code != http.StatusOK {
+		t.Fatalf("webhook answered %d", code)
+	}
+	h.waitFor("the item done", func() bool { return h.items(ch.ID)[0].Done })
+	if !strings.Contains(h.channelText(ch.ID), "ENG-1> was closed in Linear") {
+		t.Errorf("channel:\n%s", h.channelText(ch.ID))
+	}
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/incidentbot/incidentbot/store"
 	"github.com/incidentbot/incidentbot/tracker/github"
 	"github.com/incidentbot/incidentbot/tracker/jira"
+	"github.com/incidentbot/incidentbot/tracker/linear"
 	"github.com/incidentbot/incidentbot/webhook"
 )
 
@@ -109,6 +110,7 @@ func assemble(ctx context.Context, emu *slackemu.Emulator, c config) (*bot.Bot, 
 	bc.Webhooks = alerts.Routes(c.Alerts, app, c.Store, c.AlertMetrics, c.Logger)
 	bc.Webhooks["POST /webhooks/github"] = github.WebhookHandler(c.TrackerSecrets[incident.TrackerGitHub], app, c.Logger)
 	bc.Webhooks["POST /webhooks/jira"] = jira.WebhookHandler(c.TrackerSecrets[incident.TrackerJira], app, c.Logger)
+	bc.Webhooks["POST /webhooks/linear"] = linear.WebhookHandler(c.TrackerSecrets[incident.TrackerLinear], app, c.Logger)
 	if c.AlertMetrics != nil {
 		bc.Collectors = append(bc.Collectors, c.AlertMetrics.Collector())
 	}

@@ -44,6 +44,7 @@ func plan(quick, bleve bool) []*step {
 		// Seeding 10,000 incidents takes most of this step; few loads are enough.
 		goTest("insights-load", "./insights/", "Load", q("5x", "1x"), 1, true),
 		goTest("bot-alerts", "./bot/", "AlertToChannel", q("20x", "2x"), 1, true),
+		goTest("bot-export", "./bot/", "Export", q("30x", "3x"), 1, true),
 	}
 	ingest := []string{"go", "run", "./bench/ingest", "-json"}
 	grep := []string{"go", "run", "./bench/runbooks", "-json"}
@@ -337,6 +338,23 @@ func figures(steps []*step) []row {
 			return fmt.Sprintf("p50 %s, p99 %s vs alone p50 %s, p99 %s (p50 **%.0f×**)", dur(p50.median*1e6), dur(p99.median*1e6),
 				dur(b50.median*1e6), dur(b99.median*1e6), p50.median/b50.median), nil, nil
 		}, "bot-alerts")
+
+	add("Action item *Open issue* click → issue recorded on the timeline (look up by key, create), against each tracker's fake, vs a *Done* click", "",
+		func() (string, *bool, error) {
+			base, err := b("bot-export").get("BenchmarkExport/baseline-done", "ns/op")
+			if err != nil {
+				return "", nil, err
+			}
+			var parts []string
+			for _, name := range []string{"github", "jira", "linear"} {
+				t, err := b("bot-export").get("BenchmarkExport/"+name, "ns/op")
+				if err != nil {
+					return "", nil, err
+				}
+				parts = append(parts, fmt.Sprintf("%s %s (**%.1f×**)", name, dur(t.median), t.median/base.median))
+			}
+			return strings.Join(parts, ", ") + fmt.Sprintf(" vs Done %s", dur(base.median)), nil, nil
+		}, "bot-export")
 
 	group = "Runbooks (generated corpus of 10,000 sections in 1,000 files)"
 	add("Runbook index build (read, front matter, goldmark, analysis, BM25F weights)", "< 250 ms", func() (string, *bool, error) {

@@ -61,6 +61,7 @@ BenchmarkStatusPage/render-only-2 	 300 	 1500000 ns/op 	 79089 B/page-sent 	 27
 BenchmarkCompute/baseline-filter-10k-2 	 20 	 47000 ns/op
 BenchmarkChart-2 	 20 	 70000000 ns/op 	 20125052 B/op 	 231804 allocs/op
 `,
+	"bot-export":      "BenchmarkExport/baseline-done-2 \t 30 \t 6000000 ns/op\nBenchmarkExport/github-2 \t 30 \t 12000000 ns/op\nBenchmarkExport/jira-2 \t 30 \t 9000000 ns/op\nBenchmarkExport/linear-2 \t 30 \t 9000000 ns/op\n",
 	"bot-alerts":      "BenchmarkAlertToChannel/groups=1-2 \t 20 \t 6.0 p50-ms \t 10.0 p99-ms\nBenchmarkAlertToChannel/groups=50-2 \t 20 \t 150.0 p50-ms \t 200.0 p99-ms\n",
 	"insights-load":   "BenchmarkLoad/cold-10k-2 \t 5 \t 440000000 ns/op\nBenchmarkLoad/cached-10k-2 \t 5 \t 120000000 ns/op\n",
 	"pager":           "BenchmarkTrigger-2 \t 2000 \t 120000 ns/op \t 18800 B/op \t 226 allocs/op\nBenchmarkWebhook-2 \t 2000 \t 95000 ns/op \t 16200 B/op \t 164 allocs/op\n",

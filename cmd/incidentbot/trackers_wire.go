@@ -10,6 +10,7 @@ import (
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/tracker/github"
 	"github.com/incidentbot/incidentbot/tracker/jira"
+	"github.com/incidentbot/incidentbot/tracker/linear"
 )
 
 // trackers are the follow-up trackers the environment sets up, and their
@@ -49,6 +50,14 @@ func loadTrackers(getenv func(string) string) (trackers, error) {
 		t.clients[incident.TrackerJira] = c
 	}
 	t.secrets[incident.TrackerJira] = getenv(jira.EnvWebhookSecret)
+	if key := getenv(linear.EnvAPIKey); key != "" {
+		c, err := linear.New(linear.Config{APIKey: key, URL: getenv(linear.EnvAPIURL)})
+		if err != nil {
+			return t, fmt.Errorf("Linear: %w", err)
+		}
+		t.clients[incident.TrackerLinear] = c
+	}
+	t.secrets[incident.TrackerLinear] = getenv(linear.EnvWebhookSecret)
 	return t, nil
 }
 
@@ -67,9 +76,11 @@ func githubApp(getenv func(string) string) (*github.App, error) {
 func (t trackers) webhooks(sink interface {
 	github.Sink
 	jira.Sink
+	linear.Sink
 }, log *slog.Logger) map[string]http.Handler {
 	return map[string]http.Handler{
 		"POST /webhooks/github": github.WebhookHandler(t.secrets[incident.TrackerGitHub], sink, log),
 		"POST /webhooks/jira":   jira.WebhookHandler(t.secrets[incident.TrackerJira], sink, log),
+		"POST /webhooks/linear": linear.WebhookHandler(t.secrets[incident.TrackerLinear], sink, log),
 	}
 }
