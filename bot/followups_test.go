@@ -252,6 +252,23 @@ func TestAutoExportToTheServicesJiraAndPollBringsDoneBack(t *testing.T) {
 	if !strings.Contains(h.channelText(ch.ID), "was closed in Jira") {
 		t.Errorf("channel:\n%s", h.channelText(ch.ID))
 	}
+	// And by Jira's webhook: the other issue moved to Done.
+	if err := jf.SetDone(issues[0].Key, true); err != nil {
+		t.Fatal(err)
+	}
+	url := fmt.Sprintf("http://%s/webhooks/jira", h.bot.HTTPAddr())
+	forged, _ := jf.WebhookRequest(url, "wrong", issues[0].Key)
+	if code := h.sendWebhook(forged); code != http.StatusUnauthorized {
+		t.Errorf("a forged Jira webhook answered %d", code)
+	}
+	req, err := jf.WebhookRequest(url, jiraHook, issues[0].Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := h.sendWebhook(req); code != http.StatusOK {
+		t.Fatalf("Jira webhook answered %d", code)
+	}
+	h.waitFor("the webhook's item done", func() bool { return h.items(ch.ID)[0].Done })
 }
 
 func TestOverdueOwnerIsRemindedDailyUntilSnoozed(t *testing.T) {

@@ -132,6 +132,15 @@ type ActionItem struct {
 	Owner string  `json:"owner"` // a Slack user ID or free text, "" none
 	Due   *string `json:"due"`   // YYYY-MM-DD, null none
 	Done  bool    `json:"done"`
+	// Issue is the tracker issue it was exported to; absent until then.
+	Issue *Issue `json:"issue,omitempty"`
+}
+
+// Issue is an action item's issue in the team's tracker.
+type Issue struct {
+	Tracker string `json:"tracker"` // github, jira or linear
+	Key     string `json:"key"`     // acme/app#12, CHK-12, ENG-4
+	URL     string `json:"url"`
 }
 
 // TimelineEntry is one entry of the folded timeline: a message as it stands
@@ -194,7 +203,11 @@ func build(inc incident.Incident, events []incident.Event, entries []incident.En
 		d.TimeToResolveS = seconds(inc.DeclaredAt, inc.ResolvedAt)
 	}
 	for _, it := range incident.ActionItems(events) {
-		d.ActionItems = append(d.ActionItems, ActionItem{Text: it.Text, Owner: it.Owner, Due: date(it.Due), Done: it.Done})
+		a := ActionItem{Text: it.Text, Owner: it.Owner, Due: date(it.Due), Done: it.Done}
+		if it.Issue.Kind != "" {
+			a.Issue = &Issue{Tracker: string(it.Issue.Kind), Key: it.Issue.Key, URL: it.Issue.URL}
+		}
+		d.ActionItems = append(d.ActionItems, a)
 	}
 	for _, e := range entries {
 		marks := make([]string, len(e.Marks))

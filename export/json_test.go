@@ -2,6 +2,7 @@ package export_test
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -227,4 +228,35 @@ func deref(s *string) string {
 		return "null"
 	}
 	return *s
+}
+
+func TestJSONActionItemCarriesItsIssueOnceExported(t *testing.T) {
+	inc, events := bareIncident()
+	at := inc.DeclaredAt
+	open := incident.ActionItem{ID: "1", Text: "Alert on pool saturation", Owner: "U01ALI"}
+	sent := incident.ActionItem{ID: "2", Text: "Canary config changes"}
+	events = append(events, incident.ActionItemEvent(incident.ActionAdd, open, "U01ALI", at),
+		incident.ActionItemEvent(incident.ActionAdd, sent, "U01ALI", at))
+	sent.Issue = incident.TrackerRef{Kind: incident.TrackerJira, Project: "CHK", ID: "10001", Key: "CHK-7", URL: "https://acme.atlassian.net/browse/CHK-7"}
+	events = append(events, incident.ActionItemEvent(incident.ActionExported, sent, "", at))
+	b, err := export.JSON(inc, events, export.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		ActionItems []map[string]any `json:"action_items"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.ActionItems) != 2 {
+		t.Fatalf("action items %v", doc.ActionItems)
+	}
+	if _, ok := doc.ActionItems[0]["issue"]; ok {
+		t.Errorf("an item not exported has an issue: %v", doc.ActionItems[0])
+	}
+	want := map[string]any{"tracker": "jira", "key": "CHK-7", "url": "https://acme.atlassian.net/browse/CHK-7"}
+	if got, _ := doc.ActionItems[1]["issue"].(map[string]any); !maps.Equal(got, want) {
+		t.Errorf("issue %v, want %v", got, want)
+	}
 }

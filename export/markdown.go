@@ -239,7 +239,11 @@ func (m *mdWriter) actions() {
 		if it.Due != nil {
 			due = "due " + *it.Due
 		}
-		m.f("- [%s] %s — %s, %s\n", box, escapeInline(strings.TrimSpace(it.Text)), owner, due)
+		issue := ""
+		if it.Issue != nil {
+			issue = fmt.Sprintf(" — [%s](%s)", escapeInline(it.Issue.Key), it.Issue.URL)
+		}
+		m.f("- [%s] %s — %s, %s%s\n", box, escapeInline(strings.TrimSpace(it.Text)), owner, due, issue)
 	}
 }
 

@@ -221,6 +221,15 @@ func (e Entry) DescribeAs(name func(id string) string) string {
 	case KindRunbookShared:
 		return "runbook shared: " + e.Text
 	case KindActionItem:
+		switch get("op") {
+		case ActionExported:
+			return fmt.Sprintf("action item exported to %s: %s", get("issue_key"), e.Text)
+		case ActionSnooze:
+			return fmt.Sprintf("action item snoozed until %s: %s", strings.SplitN(get("until"), "T", 2)[0], e.Text)
+		}
+		if by := get("by"); by != "" {
+			return fmt.Sprintf("action item %s in %s by %s: %s", get("op"), get("source"), by, e.Text)
+		}
 		return fmt.Sprintf("action item %s: %s", get("op"), e.Text)
 	case KindField:
 		return describeField(Field(get("field")), get("to"), name)

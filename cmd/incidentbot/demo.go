@@ -15,11 +15,14 @@ import (
 	"github.com/incidentbot/incidentbot/bot"
 	configfile "github.com/incidentbot/incidentbot/config"
 	"github.com/incidentbot/incidentbot/handlers"
+	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/insights"
+	"github.com/incidentbot/incidentbot/internal/githubfake"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
 	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/runbooks"
 	"github.com/incidentbot/incidentbot/store"
+	"github.com/incidentbot/incidentbot/tracker/github"
 )
 
 const announceChannel = "C0INCIDENTS"
@@ -43,6 +46,10 @@ severities:
 status_page:
   title: Acme status
   name: Acme
+tracker: github:acme/checkout
+users:
+  - slack: U02SAM
+    github: sam-acme
 workflows:
   - name: checkout-major
     on: [declared, severity_changed]
@@ -93,13 +100,22 @@ func demo(ctx context.Context, getenv func(string) string, stdout, stderr io.Wri
 	if err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
+	// A local GitHub, as the tracker the follow-ups go to.
+	gh := githubfake.New("demo-token", "acme/checkout")
+	defer gh.Close()
+	gh.SetAssignable("sam-acme")
+	ghc, err := github.New(github.Config{Token: "demo-token", APIURL: gh.URL()})
+	if err != nil {
+		return err
+	}
 	b, _, err := assemble(ctx, parts{
 		creds:    bot.Credentials{AppToken: emu.AppToken(), BotToken: emu.BotToken(), APIURL: emu.URL()},
 		handlers: handlers.Config{AnnounceChannel: announceChannel},
 		bot:      bot.Config{ReminderSpec: "-", HTTPAddr: "127.0.0.1:0"},
 		insights: insights.NewMaker(st, nil),
 		store:    st, runbooks: rb, logger: logger, catalog: configfile.NewLive(file), getenv: getenv,
-		drafter: llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
+		trackers: trackers{clients: map[incident.TrackerKind]handlers.Tracker{incident.TrackerGitHub: ghc}},
+		drafter:  llm.New(llm.Config{APIKey: getenv("OPENAI_API_KEY"), BaseURL: getenv("OPENAI_BASE_URL"), Model: getenv("OPENAI_MODEL")}, logger),
 	})
 	if err != nil {
 		return err
@@ -270,6 +286,13 @@ func (s *script) play() error {
 	s.command(ali, s.channel, "set ai code")
 	s.command(ali, s.channel, "set postmortem-owner <@"+sam+"|sam>")
 	s.settle()
+	s.command(sam, s.channel, "action add Alert when payments-db passes 80% of max_connections <@"+sam+"|sam> due "+
+		time.Now().UTC().AddDate(0, 0, 14).Format(time.DateOnly))
+	s.settle()
+	s.command(sam, s.channel, "actions")
+	s.settle()
+	s.clickItem(sam, handlers.ActionItemExport, "Open issue in GitHub")
+	s.settle()
 	s.command(ali, s.channel, "timeline")
 	s.command(ali, s.channel, "export")
 	s.command(ali, s.channel, "insights 30d")
@@ -293,6 +316,22 @@ func (s *script) tick(user, value string) {
 		}
 	}
 	s.err = fmt.Errorf("no checklist was posted in the channel")
+}
+
+// clickItem clicks actionID on the newest action item list user was shown.
+func (s *script) clickItem(user, actionID, label string) {
+	if s.err != nil {
+		return
+	}
+	msgs := s.emu.Ephemerals(user)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if v := msgs[i].ButtonValue(actionID); v != "" {
+			fmt.Fprintf(s.out, "» @%s clicks %q\n", nameOf(user), label)
+			_, s.err = s.emu.ClickButton(s.ctx, user, s.channel, msgs[i].TS, actionID, v)
+			return
+		}
+	}
+	s.err = fmt.Errorf("no action item list with %s was shown to %s", actionID, user)
 }
 
 // clickOffer clicks a button on the newest private message user has.

@@ -35,6 +35,8 @@ func TestDemo(t *testing.T) {
 		"Published to the status page as *monitoring*", "status page ✓ @sam",
 		"Acme status: All systems operational", "Resolved: outage of Checkout — Resolved",
 		"A fix is in place and Checkout is recovering.",
+		// A follow-up exported to the (local) GitHub, once, with its link in the record.
+		"is now acme/checkout#1 (http://", "action item exported to acme/checkout#1", "— [acme/checkout#1](http://",
 		// Insights in ali's DMs, with the chart.
 		"Direct messages between @ali and the bot", "1 incident: 1 P1", "(with the chart incidentbot-insights-30d-",
 	} {
