@@ -158,6 +158,17 @@ func (a *ActionItems) TrackerUpdate(ctx context.Context, u incident.TrackerUpdat
 }
 
 func (a *ActionItems) apply(ctx context.Context, n int64, ref incident.TrackerRef, done bool, actor, eventID string) error {
+	// The webhook and the poll may bring the same news at once: one of
+	// them records it, under the incident's follow-up lock.
+	lock := fmt.Sprintf("followup-state:%d", n)
+	token, err := a.store.Lock(ctx, lock, 30*time.Second)
+	if err != nil {
+		return err
+	}
+	if token == "" {
+		return fmt.Errorf("incident %d: another update of its follow-ups is in progress; the tracker redelivers", n)
+	}
+	defer a.store.Unlock(context.WithoutCancel(ctx), lock, token)
 	inc, err := a.incidents.Get(ctx, n)
 	if err != nil {
 		if isNotFound(err) {
