@@ -1,29 +1,23 @@
 package github
 
 import (
-	"bytes"
-	"context"
 	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	gh "github.com/google/go-github/v75/github"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/tracker/hook"
 )
 
 // Sink hears that an issue was closed or reopened.
-type Sink interface {
-	TrackerUpdate(ctx context.Context, u incident.TrackerUpdate) error
-}
-
-// maxDelivery caps what is read of a delivery. GitHub caps its payloads at
-// 25 MB, but an issues event is a few kilobytes.
-const maxDelivery = 1 << 20
+type Sink = hook.Sink
 
 // WebhookHandler receives GitHub's "issues" webhook for the repositories
 // follow-ups go to, and tells sink when one of the bot's issues (one that
@@ -36,72 +30,37 @@ const maxDelivery = 1 << 20
 // X-GitHub-Event names the event and X-GitHub-Delivery, the same for
 // every redelivery of one event, becomes the update's EventID
 // (https://docs.github.com/en/webhooks/webhook-events-and-payloads#delivery-headers).
-//
-// Answers: 401 unverified, 413 too large, 400 malformed, 200 delivered or
-// of no interest, 500 when sink fails, so GitHub's redelivery can try again.
+// The answers are hook.Handler's.
 func WebhookHandler(secret string, sink Sink, log *slog.Logger) http.Handler {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	return hook.Handler(hook.Endpoint{Name: "github", SecretEnv: "GITHUB_WEBHOOK_SECRET", Secret: secret,
+		Delivery: gh.DeliveryID,
+		Verify: func(r *http.Request, secret string, body []byte) bool {
+			return verified(secret, r.Header.Get(gh.SHA256SignatureHeader), body)
+		},
+		Parse: parse}, sink, log)
+}
+
+// parse reads a verified delivery: an issues event, as JSON or, when the
+// hook was set up form-encoded, in its payload field.
+func parse(r *http.Request, body []byte) (incident.TrackerUpdate, bool, error) {
+	event := gh.WebHookType(r)
+	if event != "issues" {
+		return incident.TrackerUpdate{}, false, nil // ping, or an event the hook sends but we do not use
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "POST only", http.StatusMethodNotAllowed)
-			return
-		}
-		delivery := gh.DeliveryID(r)
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDelivery))
+	payload := body
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "application/x-www-form-urlencoded" {
+		form, err := url.ParseQuery(string(body))
 		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				http.Error(w, "delivery too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			http.Error(w, "could not read the delivery", http.StatusBadRequest)
-			return
+			return incident.TrackerUpdate{}, false, fmt.Errorf("unsupported delivery: %w", err)
 		}
-		sig := r.Header.Get(gh.SHA256SignatureHeader)
-		if !verified(secret, sig, raw) {
-			log.Warn("github webhook: refused a delivery that is not signed with GITHUB_WEBHOOK_SECRET",
-				"delivery", delivery, "event", gh.WebHookType(r), "remote", r.RemoteAddr)
-			http.Error(w, "signature missing or wrong", http.StatusUnauthorized)
-			return
-		}
-		event := gh.WebHookType(r)
-		if event != "issues" {
-			w.WriteHeader(http.StatusOK) // ping, or an event the hook was set to send but we do not use
-			return
-		}
-		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-		// Verified already; this takes the JSON out of a form-encoded
-		// delivery when the hook was set up that way.
-		payload, err := gh.ValidatePayloadFromBody(ct, bytes.NewReader(raw), sig, []byte(secret))
-		if err != nil {
-			http.Error(w, "unsupported delivery", http.StatusBadRequest)
-			return
-		}
-		parsed, err := gh.ParseWebHook(event, payload)
-		ev, ok := parsed.(*gh.IssuesEvent)
-		if err != nil || !ok {
-			http.Error(w, "malformed issues event", http.StatusBadRequest)
-			return
-		}
-		u, ok, err := update(ev, delivery)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if !ok {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		if err := sink.TrackerUpdate(r.Context(), u); err != nil {
-			log.Error("github webhook: could not record the update; GitHub may redeliver it",
-				"delivery", delivery, "issue", u.Key, "err", err)
-			http.Error(w, "could not record the update", http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+		payload = []byte(form.Get("payload"))
+	}
+	parsed, err := gh.ParseWebHook(event, payload)
+	ev, ok := parsed.(*gh.IssuesEvent)
+	if err != nil || !ok {
+		return incident.TrackerUpdate{}, false, fmt.Errorf("malformed issues event: %v", err)
+	}
+	return update(ev, gh.DeliveryID(r))
 }
 
 // verified reports whether sig is the SHA-256 signature of body under

@@ -1,25 +1,22 @@
 package jira
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/tracker/hook"
 )
 
 // Sink hears that an issue became done or was reopened.
-type Sink interface {
-	TrackerUpdate(ctx context.Context, u incident.TrackerUpdate) error
-}
+type Sink = hook.Sink
 
 // Jira Cloud signs an admin webhook that was given a secret: the header
 // X-Hub-Signature holds "sha256=" and the hex HMAC-SHA256 of the raw body
@@ -37,7 +34,7 @@ const (
 )
 
 // MaxWebhookBody caps a delivery's body.
-const MaxWebhookBody = 1 << 20
+const MaxWebhookBody = hook.MaxBody
 
 // Sign is the X-Hub-Signature value for body under secret.
 func Sign(secret string, body []byte) string {
@@ -51,63 +48,15 @@ func Sign(secret string, body []byte) string {
 // nor carrying it as ?secret=, and to everything when secret is "";
 // 413 to bodies over MaxWebhookBody; 400 to verified bodies it cannot
 // read; 200 to events that change no issue's status; and 500 when sink
-// fails, so Jira delivers again. A status change into the done category
+// fails, so Jira delivers again (hook.Handler's answers). A status change into the done category
 // is Done=true; into any other, Done=false (the sink treats that as a
 // reopening, or nothing new for an issue that was not done).
 func WebhookHandler(secret string, sink Sink, log *slog.Logger) http.Handler {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		// Never log r.URL: it may hold the secret.
-		log := log.With("remote", r.RemoteAddr, "delivery", r.Header.Get(DeliveryHeader))
-		if secret == "" {
-			log.Error("jira webhook refused: no secret configured", "env", EnvWebhookSecret)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
-		if err != nil {
-			if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-				log.Warn("jira webhook refused: body too large", "limit", MaxWebhookBody)
-				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			log.Warn("jira webhook: read body", "err", err)
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		if !verified(r, secret, body) {
-			log.Warn("jira webhook refused: bad or missing signature")
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		u, ok, err := ParseWebhook(body)
-		switch {
-		case err != nil:
-			log.Warn("jira webhook: malformed body", "err", err)
-			http.Error(w, "malformed webhook body", http.StatusBadRequest)
-			return
-		case !ok:
-			log.Debug("jira webhook ignored: no status change")
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		u.EventID = r.Header.Get(DeliveryHeader)
-		log = log.With("issue", u.Key, "done", u.Done)
-		if err := sink.TrackerUpdate(r.Context(), u); err != nil {
-			log.Error("jira webhook: sink failed; Jira will deliver again", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		log.Info("jira webhook accepted")
-		w.WriteHeader(http.StatusOK)
-	})
+	return hook.Handler(hook.Endpoint{Name: "jira", SecretEnv: EnvWebhookSecret, Secret: secret,
+		Delivery: func(r *http.Request) string { return r.Header.Get(DeliveryHeader) },
+		Verify:   verified,
+		Parse:    func(_ *http.Request, body []byte) (incident.TrackerUpdate, bool, error) { return ParseWebhook(body) },
+	}, sink, log)
 }
 
 // verified checks the signature, or else the query secret, in constant

@@ -1,14 +1,12 @@
 package linear
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -17,16 +15,15 @@ import (
 	"time"
 
 	"github.com/incidentbot/incidentbot/incident"
+	"github.com/incidentbot/incidentbot/tracker/hook"
 )
 
 // Sink receives the news the webhook brings. Linear redelivers a delivery
 // that fails, so TrackerUpdate must be idempotent (dedupe on EventID).
-type Sink interface {
-	TrackerUpdate(ctx context.Context, u incident.TrackerUpdate) error
-}
+type Sink = hook.Sink
 
 // MaxWebhookBody caps a delivery's size.
-const MaxWebhookBody = 1 << 20
+const MaxWebhookBody = hook.MaxBody
 
 // WebhookTolerance is how far a delivery's webhookTimestamp may be from
 // now: Linear's docs and @linear/sdk (webhooks/client.ts, verify) refuse
@@ -51,68 +48,23 @@ const (
 // read, 200 to events other than an issue becoming done or leaving done,
 // and 500 when sink fails, so Linear redelivers.
 func WebhookHandler(secret string, sink Sink, log *slog.Logger) http.Handler {
-	if log == nil {
-		log = slog.Default()
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost {
-			w.Header().Set("Allow", http.MethodPost)
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
-		log := log.With("remote", r.RemoteAddr, "delivery", r.Header.Get(HeaderDelivery))
-		if secret == "" {
-			log.Error("linear webhook refused: no signing secret configured", "env", EnvWebhookSecret)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			log.Warn("linear webhook refused: body too large", "limit", MaxWebhookBody)
-			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
-			return
-		} else if err != nil {
-			log.Warn("linear webhook: read body", "err", err)
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		if !Verify(secret, body, r.Header.Get(HeaderSignature)) {
-			log.Warn("linear webhook refused: bad or missing signature", "env", EnvWebhookSecret)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		d, err := decode(body)
-		if err != nil {
-			log.Warn("linear webhook: malformed body", "err", err)
-			http.Error(w, "malformed webhook body", http.StatusBadRequest)
-			return
-		}
-		if err := fresh(d.WebhookTimestamp, r.Header.Get(headerTimestamp), time.Now()); err != nil {
-			log.Warn("linear webhook refused: possible replay", "err", err)
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		u, ok, err := update(d)
-		if err != nil {
-			log.Warn("linear webhook: malformed issue", "err", err)
-			http.Error(w, "malformed webhook body", http.StatusBadRequest)
-			return
-		}
-		if !ok {
-			log.Debug("linear webhook ignored", "type", d.Type, "action", d.Action)
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		u.EventID = r.Header.Get(HeaderDelivery)
-		log = log.With("issue", u.Key, "done", u.Done)
-		if err := sink.TrackerUpdate(r.Context(), u); err != nil {
-			log.Error("linear webhook: sink failed; Linear will redeliver", "err", err)
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		log.Info("linear webhook accepted")
-		w.WriteHeader(http.StatusOK)
-	})
+	return hook.Handler(hook.Endpoint{Name: "linear", SecretEnv: EnvWebhookSecret, Secret: secret,
+		Delivery: func(r *http.Request) string { return r.Header.Get(HeaderDelivery) },
+		Verify: func(r *http.Request, secret string, body []byte) bool {
+			return Verify(secret, body, r.Header.Get(HeaderSignature))
+		},
+		Parse: func(r *http.Request, body []byte) (incident.TrackerUpdate, bool, error) {
+			d, err := decode(body)
+			if err != nil {
+				return incident.TrackerUpdate{}, false, err
+			}
+			// A signed body replayed later is refused, as Linear advises.
+			if err := fresh(d.WebhookTimestamp, r.Header.Get(headerTimestamp), time.Now()); err != nil {
+				return incident.TrackerUpdate{}, false, hook.Refuse(err)
+			}
+			return update(d)
+		},
+	}, sink, log)
 }
 
 // Sign is the Linear-Signature of body under secret.
