@@ -7,11 +7,10 @@
 package alerts
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -211,9 +210,7 @@ func Generic(body []byte) (incident.MonitorAlert, error) {
 			delete(labels, k)
 		}
 	}
-	for k, v := range g.Labels {
-		labels[k] = v
-	}
+	maps.Copy(labels, g.Labels)
 	group := g.DedupKey
 	if group == "" {
 		group = title + "\x00" + g.Service
@@ -262,18 +259,7 @@ func safeURL(u string) string {
 
 func union(a, b map[string]string) map[string]string {
 	out := make(map[string]string, len(a)+len(b))
-	for k, v := range a {
-		out[k] = v
-	}
-	for k, v := range b {
-		out[k] = v
-	}
+	maps.Copy(out, a)
+	maps.Copy(out, b)
 	return out
-}
-
-// GroupID is a bounded, stable name for one group of one source, for Redis
-// keys: groupKeys can be long and hold any characters.
-func GroupID(source, group string) string {
-	sum := sha256.Sum256([]byte(source + "\x00" + group))
-	return source + ":" + hex.EncodeToString(sum[:12])
 }

@@ -25,10 +25,7 @@ func (d *decoder) tracker(n *yaml.Node) (incident.TrackerTarget, bool) {
 	return t, true
 }
 
-var (
-	slackUser   = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	githubLogin = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
-)
+var githubLogin = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$`)
 
 const usersExample = `"- slack: U0123ABCD" with "github: ali-dev" under it`
 
@@ -54,7 +51,7 @@ func (d *decoder) users(n *yaml.Node) {
 		d.mapping(item, "a user", usersExample, []field{
 			{"slack", func(v *yaml.Node) {
 				slackAt, slack = v, d.text(v, "slack", "write the person's Slack member ID, like U0123ABCD")
-				if slack != "" && !slackUser.MatchString(slack) {
+				if slack != "" && !incident.IsUserID(slack) {
 					d.errorf(v, "slack: %s", badOwner(slack))
 					slack = ""
 				}

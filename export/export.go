@@ -9,7 +9,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"time"
 
@@ -301,11 +300,7 @@ func byPerson(k incident.Kind) bool {
 	return true
 }
 
-// userID is a Slack user: U… or W… (Enterprise Grid). Integrations' bot
-// IDs (B…) and the bot itself ("") are not people.
-var userID = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-
-func person(id string) bool { return userID.MatchString(id) }
+func person(id string) bool { return incident.IsUserID(id) }
 
 func earliest(events []incident.Event, match func(incident.Event) bool) time.Time {
 	var t time.Time

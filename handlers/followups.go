@@ -113,7 +113,7 @@ func (a *ActionItems) issue(ctx context.Context, inc incident.Incident, it incid
 	b.WriteString(").\n\n")
 	if it.Owner != "" && is.Assignee == "" {
 		owner := it.Owner
-		if personID(owner) {
+		if incident.IsUserID(owner) {
 			owner = "@" + a.names.Of(ctx, owner)
 		}
 		fmt.Fprintf(&b, "- Owner in Slack: %s (not assigned here: the config file's users: has no %s identity for them)\n", owner, trackerName(kind))
@@ -298,7 +298,7 @@ func (a *ActionItems) RemindOverdue(ctx context.Context) error {
 			return err
 		}
 		for _, it := range incident.ActionItems(events) {
-			if !it.Overdue(now) || !personID(it.Owner) {
+			if !it.Overdue(now) || !incident.IsUserID(it.Owner) {
 				continue
 			}
 			first, err := a.store.FirstTime(ctx, fmt.Sprintf("overdue-dm:%d:%s:%s", inc.Number, it.ID, now.Format(time.DateOnly)), 26*time.Hour)
@@ -311,10 +311,6 @@ func (a *ActionItems) RemindOverdue(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func personID(s string) bool {
-	return len(s) > 2 && (s[0] == 'U' || s[0] == 'W') && strings.ToUpper(s) == s && !strings.ContainsAny(s, " @")
 }
 
 // Changed exports an approved postmortem's action items when the file

@@ -92,8 +92,13 @@ func (it ActionItem) Overdue(now time.Time) bool {
 
 var (
 	mentionArg = regexp.MustCompile(`^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$`)
-	plainUser  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	slackUser  = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 )
+
+// IsUserID reports whether s is a Slack user's ID: U… or W… (Enterprise
+// Grid). Integrations' bot IDs (B…), free-text owners and the bot itself
+// ("") are not people.
+func IsUserID(s string) bool { return slackUser.MatchString(s) }
 
 // ParseActionAdd reads "<text> [@owner] [due YYYY-MM-DD]": the owner is a
 // Slack mention (or a user ID), the due date comes after the word due, and
@@ -118,7 +123,7 @@ func ParseActionAdd(args string, now time.Time) (ActionItem, error) {
 			it.Due, i = d, i+1
 		case mentionArg.MatchString(w) && it.Owner == "":
 			it.Owner = mentionArg.FindStringSubmatch(w)[1]
-		case plainUser.MatchString(w) && it.Owner == "" && i > 0:
+		case IsUserID(w) && it.Owner == "" && i > 0:
 			it.Owner = w
 		default:
 			words = append(words, w)
