@@ -142,6 +142,7 @@ type harness struct {
 	emu      *slackemu.Emulator
 	store    *store.Store
 	redisURL string
+	redis    redistest.Target
 	bot      *bot.Bot
 	app      *handlers.App
 	stop     func()
@@ -175,14 +176,14 @@ func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness
 	h.emu.AddUser(sam, "sam")
 	h.emu.AddChannel(announce, "incidents")
 	h.emu.AddChannel(general, "general")
+	// The Redis the suite runs against (one node, Sentinel or Cluster),
+	// unless the test brought its own server.
+	tg := redistest.Target{Conn: store.Conn{URL: h.redisURL}}
 	if h.redisURL == "" {
-		h.redisURL = redistest.URL(t)
+		tg = redistest.For(t)
 	}
-	st, err := store.New(ctx, h.redisURL, store.Options{})
-	if err != nil {
-		t.Fatalf("store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	h.redis = tg
+	st := tg.Store(t, store.Options{})
 	h.store = st
 	h.cfg = config{
 		Config:   bot.Config{Logger: testLogger(), ReminderSpec: "-", HTTPAddr: "127.0.0.1:0"},

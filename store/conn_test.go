@@ -77,9 +77,9 @@ func TestNewWrongPassword(t *testing.T) {
 
 func TestPrefixSeparatesBots(t *testing.T) {
 	ctx := context.Background()
-	url := redistest.URL(t)
-	a := mustStoreAt(t, url, store.Options{Prefix: "a:"})
-	b := mustStoreAt(t, url, store.Options{Prefix: "b:"})
+	tg := redistest.For(t)
+	a := tg.Store(t, store.Options{Prefix: "a:"})
+	b := tg.Store(t, store.Options{Prefix: "b:"})
 	if err := a.CreateIncident(ctx, fullIncident(1)); err != nil {
 		t.Fatal(err)
 	}
@@ -207,4 +207,93 @@ func stopRedis(t *testing.T, addr string) {
 		t.Errorf("stop redis-server on %s: %v", addr, err)
 	}
 	cmd.Wait()
+}
+
+// TestTopology makes sure a matrix run really talks to the topology it names:
+// a suite that silently fell back to one node would prove nothing.
+func TestTopology(t *testing.T) {
+	ctx := context.Background()
+	tg := redistest.For(t)
+	c := tg.Client(t)
+	switch redistest.Mode() {
+	case "cluster":
+		if tg.Prefix == "" {
+			t.Error("a cluster target has no key prefix: tests would share keys")
+		}
+		info, err := c.ClusterInfo(ctx).Result()
+		if err != nil || !strings.Contains(info, "cluster_state:ok") {
+			t.Fatalf("CLUSTER INFO = %q, %v", info, err)
+		}
+		// Incidents on different slots, and every index, through one store.
+		s := tg.Store(t, store.Options{})
+		for n := int64(1); n <= 20; n++ {
+			if err := s.CreateIncident(ctx, fullIncident(n)); err != nil {
+				t.Fatalf("incident %d on a cluster: %v", n, err)
+			}
+		}
+		if act, err := s.Active(ctx); err != nil || len(act) != 20 {
+			t.Errorf("Active = %d incidents, %v; want 20", len(act), err)
+		}
+	case "sentinel":
+		role, err := c.Do(ctx, "ROLE").Slice()
+		if err != nil || len(role) == 0 || role[0] != "master" {
+			t.Fatalf("ROLE through Sentinel = %v, %v; want the master", role, err)
+		}
+	default:
+		if tg.Conn.URL == "" {
+			t.Errorf("single-node target has no URL: %+v", tg.Conn)
+		}
+	}
+}
+
+func TestConnMode(t *testing.T) {
+	tests := []struct {
+		conn store.Conn
+		want string
+	}{
+		{store.Conn{URL: "redis://localhost:6379/0"}, "single"},
+		{store.Conn{Addrs: []string{"a:1"}}, "single"},
+		{store.Conn{Addrs: []string{"a:1", "b:2"}}, "cluster"},
+		{store.Conn{Addrs: []string{"a:26379"}, MasterName: "mymaster"}, "sentinel"},
+	}
+	for _, tt := range tests {
+		if got := tt.conn.Mode(); got != tt.want {
+			t.Errorf("%+v: Mode = %q, want %q", tt.conn, got, tt.want)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	ctx := context.Background()
+	down := closedAddr(t)
+	tests := []struct {
+		name string
+		conn store.Conn
+		want []string
+	}{
+		{"cluster seeds down", store.Conn{Addrs: []string{down, closedAddr(t)}, Password: "s3cret"},
+			[]string{"cannot reach Redis at " + down, "is REDIS_ADDRS right"}},
+		{"sentinels down", store.Conn{Addrs: []string{down}, MasterName: "mymaster", Password: "s3cret"},
+			[]string{"cannot reach Redis", "is REDIS_ADDRS right"}},
+		{"cluster with a database", store.Conn{Addrs: []string{"a:1", "b:2"}, DB: 3},
+			[]string{"REDIS_DB=3", "only database 0"}},
+		{"not host:port", store.Conn{Addrs: []string{"redis.internal"}}, []string{`"redis.internal" is not host:port`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := store.Open(ctx, tt.conn, store.Options{})
+			if err == nil {
+				s.Close()
+				t.Fatal("Open succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "s3cret") {
+				t.Errorf("error %q shows the password", err)
+			}
+		})
+	}
 }

@@ -64,18 +64,15 @@ func TestEventsOfEmptyLog(t *testing.T) {
 // people read with redis-cli.
 func TestStreamWireFormat(t *testing.T) {
 	ctx := context.Background()
-	url := redistest.URL(t)
-	s, err := store.New(ctx, url, store.Options{Prefix: "acme:"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	tg := redistest.For(t)
+	s := tg.Store(t, store.Options{Prefix: "acme:"})
+	p := tg.Prefix + "acme:"
 	ev := incident.Event{Kind: incident.KindMessage, At: at, Actor: "U1", TS: "1.2", Text: "hi", Files: []string{"a.txt"}, Data: map[string]string{"k": "v"}}
 	if _, _, err := s.Append(ctx, 7, "Ev1", ev); err != nil {
 		t.Fatal(err)
 	}
-	c := clientFor(t, url)
-	msgs, err := c.XRange(ctx, "acme:incident:{7}:events", "-", "+").Result()
+	c := tg.Client(t)
+	msgs, err := c.XRange(ctx, p+"incident:{7}:events", "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +80,7 @@ func TestStreamWireFormat(t *testing.T) {
 	if len(msgs) != 1 || !reflect.DeepEqual(msgs[0].Values, want) {
 		t.Errorf("stream entry = %+v, want fields %v", msgs, want)
 	}
-	for _, key := range []string{"acme:incident:{7}:seen:Ev1", "acme:incident:{7}:msgs"} {
+	for _, key := range []string{p + "incident:{7}:seen:Ev1", p + "incident:{7}:msgs"} {
 		if n, err := c.Exists(ctx, key).Result(); err != nil || n != 1 {
 			t.Errorf("key %s: exists=%d err=%v", key, n, err)
 		}
@@ -305,15 +302,11 @@ func TestHasMessage(t *testing.T) {
 // microseconds.
 func TestEventsReadMillisecondLogs(t *testing.T) {
 	ctx := context.Background()
-	url := redistest.URL(t)
-	s, err := store.New(ctx, url, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	tg := redistest.For(t)
+	s := tg.Store(t, store.Options{})
 	at := time.Date(2025, 3, 14, 14, 48, 7, 123_000_000, time.UTC)
-	c := clientFor(t, url)
-	if err := c.XAdd(ctx, &redis.XAddArgs{Stream: "incident:{9}:events",
+	c := tg.Client(t)
+	if err := c.XAdd(ctx, &redis.XAddArgs{Stream: tg.Prefix + "incident:{9}:events",
 		Values: []string{"kind", "message", "at", fmt.Sprint(at.UnixMilli()), "ts", "1.1", "text", "old"}}).Err(); err != nil {
 		t.Fatal(err)
 	}

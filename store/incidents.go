@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -88,8 +89,13 @@ func (s *Store) SaveIncident(ctx context.Context, inc incident.Incident) error {
 	return nil
 }
 
-// writeIncident writes the header and every index in one MULTI (go-redis
-// splits it per slot on a Cluster, where the indexes live elsewhere).
+// writeIncident replaces the header in one MULTI on the incident's slot, so a
+// reader never sees it half written, then brings the indexes up to date in
+// one pipeline. On a Cluster the indexes live on other slots, and a
+// transaction cannot span slots. The indexes are derived from the header and
+// rewritten on every save: a crash between the two leaves them stale until
+// the incident's next change, and readers skip an indexed number whose header
+// is missing.
 func (s *Store) writeIncident(ctx context.Context, inc incident.Incident) error {
 	if inc.Number <= 0 {
 		return fmt.Errorf("incident number %d is not positive", inc.Number)
@@ -99,10 +105,15 @@ func (s *Store) writeIncident(ctx context.Context, inc incident.Incident) error 
 		return err
 	}
 	hkey := s.incKey(inc.Number, "")
-	member := redis.Z{Score: float64(inc.Number), Member: strconv.FormatInt(inc.Number, 10)}
-	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, hkey)
 		p.HSet(ctx, hkey, fields)
+		return nil
+	}); err != nil {
+		return err
+	}
+	member := redis.Z{Score: float64(inc.Number), Member: strconv.FormatInt(inc.Number, 10)}
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		if inc.ChannelID != "" {
 			p.Set(ctx, s.key("channel:"+inc.ChannelID), inc.Number, 0)
 		}
@@ -157,7 +168,9 @@ func (s *Store) Active(ctx context.Context) ([]incident.Incident, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: active incidents: %w", err)
 	}
-	return out, nil
+	// The index is written after the header (writeIncident): trust the
+	// header when a crash left them apart.
+	return slices.DeleteFunc(out, func(inc incident.Incident) bool { return !inc.Active() }), nil
 }
 
 // Recent lists up to limit incidents, newest (highest number) first,

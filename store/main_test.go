@@ -4,8 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/incidentbot/incidentbot/internal/redistest"
 	"github.com/incidentbot/incidentbot/store"
 )
@@ -15,7 +13,7 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 // mustStore returns a Store on a fresh, empty database.
 func mustStore(t testing.TB, opts store.Options) *store.Store {
 	t.Helper()
-	return mustStoreAt(t, redistest.URL(t), opts)
+	return redistest.Store(t, opts)
 }
 
 // mustStoreAt returns a Store on the database at url.
@@ -27,16 +25,4 @@ func mustStoreAt(t testing.TB, url string, opts store.Options) *store.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
-}
-
-// clientFor returns a plain go-redis client on url, to look at raw keys.
-func clientFor(t testing.TB, url string) *redis.Client {
-	t.Helper()
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opts)
-	t.Cleanup(func() { c.Close() })
-	return c
 }

@@ -73,9 +73,9 @@ func TestExternal(t *testing.T) {
 
 func TestLockExclusive(t *testing.T) {
 	ctx := context.Background()
-	url := redistest.URL(t)
-	a := mustStoreAt(t, url, store.Options{})
-	b := mustStoreAt(t, url, store.Options{}) // another replica
+	tg := redistest.For(t)
+	a := tg.Store(t, store.Options{})
+	b := tg.Store(t, store.Options{}) // another replica
 	tokA, err := a.Lock(ctx, "remind", time.Minute)
 	if err != nil || tokA == "" {
 		t.Fatalf("a.Lock = %q, %v", tokA, err)

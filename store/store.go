@@ -61,7 +61,16 @@ type Options struct {
 	// DedupeTTL is how long Append remembers a dedupe key; DefaultDedupeTTL
 	// when zero.
 	DedupeTTL time.Duration
+	// WaitReplicas, when above 0, makes every event write wait (Redis WAIT)
+	// until that many replicas have it, so an acknowledged event survives
+	// the master's loss. A write not confirmed within WaitTimeout
+	// (DefaultWaitTimeout when zero) returns ErrNotReplicated.
+	WaitReplicas int
+	WaitTimeout  time.Duration
 }
+
+// DefaultWaitTimeout bounds the wait for replicas (REDIS_WAIT_TIMEOUT).
+const DefaultWaitTimeout = 500 * time.Millisecond
 
 // Store is the Redis adapter. It is safe for concurrent use.
 type Store struct {
@@ -76,44 +85,7 @@ type Store struct {
 // REDIS_URL) and checks that it answers. Timeouts and retries not set in the
 // URL's query get the Default* values above.
 func New(ctx context.Context, redisURL string, opts Options) (*Store, error) {
-	if err := opts.validate(); err != nil {
-		return nil, err
-	}
-	o, err := redis.ParseURL(redisURL)
-	if err != nil {
-		return nil, fmt.Errorf("store: REDIS_URL is not a valid Redis URL (want redis://[user:password@]host:port/db): %w", redactURLError(err))
-	}
-	if o.DialTimeout == 0 {
-		o.DialTimeout = DefaultDialTimeout
-	}
-	if o.ReadTimeout == 0 {
-		o.ReadTimeout = DefaultReadTimeout
-	}
-	if o.WriteTimeout == 0 {
-		o.WriteTimeout = DefaultWriteTimeout
-	}
-	if o.MaxRetries == 0 {
-		o.MaxRetries = DefaultMaxRetries
-	}
-	o.DialerRetries = dialerRetries
-	o.DialerRetryTimeout = dialerRetryTimeout
-	// Let a caller's deadline cut a slow command short too.
-	o.ContextTimeoutEnabled = true
-	c := redis.NewClient(o)
-
-	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
-	defer cancel()
-	if err := c.Ping(pctx).Err(); err != nil {
-		c.Close()
-		var rerr redis.Error
-		if errors.As(err, &rerr) {
-			// The server answered: the address is right, the credentials or
-			// database are not.
-			return nil, fmt.Errorf("store: Redis at %s refused the connection: %w — check the user, password and database in REDIS_URL", o.Addr, err)
-		}
-		return nil, fmt.Errorf("store: cannot reach Redis at %s: %w — is REDIS_URL right and Redis running?", o.Addr, err)
-	}
-	return NewFromClient(c, opts), nil
+	return Open(ctx, Conn{URL: redisURL}, opts)
 }
 
 // NewFromClient wraps a client the caller built (Sentinel, Cluster, custom

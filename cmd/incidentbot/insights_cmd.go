@@ -64,7 +64,7 @@ func insightsMain(ctx context.Context, args []string, getenv func(string) string
 		fmt.Fprintf(stderr, "incidentbot insights: %v\n", err)
 		return 2
 	}
-	st, err := store.New(ctx, cfg.redisURL, store.Options{Prefix: getenv("REDIS_KEY_PREFIX")})
+	st, err := store.Open(ctx, cfg.redis.conn, cfg.redis.opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "incidentbot insights: %v\n", err)
 		return 1

@@ -75,8 +75,8 @@ func TestLoadConfigDefaultsAndOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.apiURL != "https://slack.com/api/" || c.redisURL != "redis://localhost:6379/0" || c.httpAddr != ":8080" {
-		t.Errorf("defaults = %q %q %q", c.apiURL, c.redisURL, c.httpAddr)
+	if c.apiURL != "https://slack.com/api/" || c.redis.conn.URL != "redis://localhost:6379/0" || c.httpAddr != ":8080" {
+		t.Errorf("defaults = %q %q %q", c.apiURL, c.redis.conn.URL, c.httpAddr)
 	}
 	// The environment's cadence holds only the entries it names, so the
 	// config file's others still count; drafts fall back to the defaults.

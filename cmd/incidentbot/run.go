@@ -31,7 +31,7 @@ import (
 // contract: users' deployments depend on them.
 type config struct {
 	appToken, botToken, apiURL string
-	redisURL                   string
+	redis                      redisEnv
 	announce                   string
 	httpAddr                   string
 	runbooksDir                string
@@ -51,12 +51,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 		appToken:    strings.TrimSpace(getenv("SLACK_APP_TOKEN")),
 		botToken:    strings.TrimSpace(getenv("SLACK_BOT_TOKEN")),
 		apiURL:      or(getenv("SLACK_API_URL"), "https://slack.com/api/"),
-		redisURL:    or(getenv("REDIS_URL"), "redis://localhost:6379/0"),
 		announce:    getenv("INCIDENT_ANNOUNCE_CHANNEL"),
 		httpAddr:    or(getenv("HTTP_ADDR"), ":8080"),
 		runbooksDir: getenv("RUNBOOKS_DIR"),
 		configPath:  strings.TrimSpace(getenv("INCIDENTBOT_CONFIG")),
 	}
+	r, err := loadRedisEnv(getenv)
+	if err != nil {
+		return c, err
+	}
+	c.redis = r
 	c.handlers = handlers.Config{AnnounceChannel: c.announce,
 		PrivateAnnounceChannel: strings.TrimSpace(getenv("INCIDENT_PRIVATE_ANNOUNCE_CHANNEL"))}
 	if s := getenv("INCIDENT_TIMEZONE"); s != "" {
@@ -195,9 +199,13 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		cfg.pagerOn = cfg.pagerOn || len(file.PagerDuty) > 0
 		logger.Info("config file loaded", "path", cfg.configPath, "services", len(file.Catalog))
 	}
-	st, err := store.New(ctx, cfg.redisURL, store.Options{Prefix: getenv("REDIS_KEY_PREFIX")})
+	st, err := store.Open(ctx, cfg.redis.conn, cfg.redis.opts)
 	if err != nil {
 		return err
+	}
+	logger.Info("Redis", "using", cfg.redis.conn.Describe(), "wait_replicas", cfg.redis.opts.WaitReplicas)
+	if cfg.redis.urlIgnored {
+		logger.Info("REDIS_URL is set too and ignored: REDIS_ADDRS wins")
 	}
 	defer st.Close()
 	warnDurability(ctx, st, logger)
