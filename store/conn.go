@@ -86,7 +86,9 @@ func (c Conn) validate() error {
 
 // client builds the go-redis client c describes, with the short timeouts
 // the ack policy needs.
-func (c Conn) client() (redis.UniversalClient, error) {
+// A read timeout below readFloor is raised to it, so a WAIT is not cut
+// short by the socket.
+func (c Conn) client(readFloor time.Duration) (redis.UniversalClient, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
@@ -104,6 +106,7 @@ func (c Conn) client() (redis.UniversalClient, error) {
 			o.Password = c.Password
 		}
 		applyDefaults(&o.DialTimeout, &o.ReadTimeout, &o.WriteTimeout, &o.MaxRetries)
+		o.ReadTimeout = max(o.ReadTimeout, readFloor)
 		o.DialerRetries = dialerRetries
 		o.DialerRetryTimeout = dialerRetryTimeout
 		// Let a caller's deadline cut a slow command short too.
@@ -120,6 +123,7 @@ func (c Conn) client() (redis.UniversalClient, error) {
 		u.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
 	applyDefaults(&u.DialTimeout, &u.ReadTimeout, &u.WriteTimeout, &u.MaxRetries)
+	u.ReadTimeout = max(u.ReadTimeout, readFloor)
 	return redis.NewUniversalClient(u), nil
 }
 
@@ -143,7 +147,11 @@ func Open(ctx context.Context, c Conn, opts Options) (*Store, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	rdb, err := c.client()
+	var floor time.Duration
+	if opts.WaitReplicas > 0 {
+		floor = max(opts.WaitTimeout, DefaultWaitTimeout) + 500*time.Millisecond
+	}
+	rdb, err := c.client(floor)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,7 @@ func (s *Store) Append(ctx context.Context, n int64, dedupeKey string, ev incide
 		return ev, false, fmt.Errorf("store: append incident %d: %w", n, err)
 	}
 	keys := []string{s.incKey(n, ":events"), s.incKey(n, ":seen:"+dedupeKey), s.incKey(n, ":msgs")}
-	res, err := appendScript.Run(ctx, s.rdb, keys, args...).Slice()
+	res, err := s.commit.do(ctx, keys, args)
 	if err != nil {
 		return ev, false, fmt.Errorf("store: append incident %d: %w", n, err)
 	}

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -77,8 +76,7 @@ type Store struct {
 	rdb       redis.UniversalClient
 	p         string
 	dedupeTTL time.Duration
-
-	mu sync.Mutex
+	commit    *committer
 }
 
 // New connects to the Redis at redisURL (redis://, rediss:// or unix://, as in
@@ -95,7 +93,11 @@ func NewFromClient(c redis.UniversalClient, opts Options) *Store {
 	if ttl <= 0 {
 		ttl = DefaultDedupeTTL
 	}
-	return &Store{rdb: c, p: opts.Prefix, dedupeTTL: ttl}
+	wt := opts.WaitTimeout
+	if wt <= 0 {
+		wt = DefaultWaitTimeout
+	}
+	return &Store{rdb: c, p: opts.Prefix, dedupeTTL: ttl, commit: newCommitter(c, opts.WaitReplicas, wt)}
 }
 
 func (o Options) validate() error {
@@ -117,8 +119,12 @@ func redactURLError(err error) error {
 	return err
 }
 
-// Close closes the Redis client.
-func (s *Store) Close() error { return s.rdb.Close() }
+// Close stops taking appends, answers those queued, and closes the Redis
+// client.
+func (s *Store) Close() error {
+	s.commit.close()
+	return s.rdb.Close()
+}
 
 // Ping checks that Redis answers, for readiness probes.
 func (s *Store) Ping(ctx context.Context) error {

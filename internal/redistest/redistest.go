@@ -36,6 +36,7 @@ var (
 // binary started. Use it from TestMain: func TestMain(m *testing.M) { redistest.Main(m) }
 func Main(m *testing.M) {
 	code := m.Run()
+	stopAll()
 	if started != nil && started.Process != nil {
 		started.Process.Kill()
 		started.Wait()
