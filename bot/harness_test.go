@@ -137,16 +137,18 @@ func statusSettings(live *configfile.Live) func() status.Settings {
 // harness is the whole bot running against the Slack emulator and a real
 // Redis, the way it runs in production but for the endpoints.
 type harness struct {
-	t        testing.TB
-	ctx      context.Context
-	emu      *slackemu.Emulator
-	store    *store.Store
-	redisURL string
-	redis    redistest.Target
-	bot      *bot.Bot
-	app      *handlers.App
-	stop     func()
-	cfg      config
+	t         testing.TB
+	ctx       context.Context
+	emu       *slackemu.Emulator
+	store     *store.Store
+	redisURL  string
+	redis     redistest.Target
+	storeOpts store.Options
+	ownRedis  bool
+	bot       *bot.Bot
+	app       *handlers.App
+	stop      func()
+	cfg       config
 }
 
 type option func(*harness)
@@ -154,6 +156,12 @@ type option func(*harness)
 func withConfig(f func(*config)) option { return func(h *harness) { f(&h.cfg) } }
 
 func withRedisURL(url string) option { return func(h *harness) { h.redisURL = url } }
+
+// withRedis runs the bot on tg (a Sentinel or Cluster a test started) with
+// opts, as REDIS_ADDRS and REDIS_WAIT_REPLICAS would.
+func withRedis(tg redistest.Target, opts store.Options) option {
+	return func(h *harness) { h.redis, h.storeOpts, h.ownRedis = tg, opts, true }
+}
 
 func testLogger() *slog.Logger {
 	if os.Getenv("TEST_LOG") != "" {
@@ -179,11 +187,14 @@ func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness
 	// The Redis the suite runs against (one node, Sentinel or Cluster),
 	// unless the test brought its own server.
 	tg := redistest.Target{Conn: store.Conn{URL: h.redisURL}}
-	if h.redisURL == "" {
+	switch {
+	case h.ownRedis:
+		tg = h.redis
+	case h.redisURL == "":
 		tg = redistest.For(t)
 	}
 	h.redis = tg
-	st := tg.Store(t, store.Options{})
+	st := tg.Store(t, h.storeOpts)
 	h.store = st
 	h.cfg = config{
 		Config:   bot.Config{Logger: testLogger(), ReminderSpec: "-", HTTPAddr: "127.0.0.1:0"},
@@ -234,7 +245,13 @@ func (h *harness) startBot() {
 
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(h.ctx, 20*time.Second)
+	h.waitForLong(what, 20*time.Second, cond)
+}
+
+// waitForLong is waitFor with a longer limit, for failovers and outages.
+func (h *harness) waitForLong(what string, limit time.Duration, cond func() bool) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(h.ctx, limit)
 	defer cancel()
 	if err := h.emu.WaitFor(ctx, cond); err != nil {
 		h.t.Fatalf("timed out waiting for %s", what)

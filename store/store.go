@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -127,7 +128,24 @@ func (s *Store) Close() error {
 }
 
 // Ping checks that Redis answers, for readiness probes.
+// On a Cluster every master must answer: a PING to any one node would say
+// ready while a dead master's slots take no writes.
 func (s *Store) Ping(ctx context.Context) error {
+	if cc, ok := s.rdb.(*redis.ClusterClient); ok {
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+			if err := c.Ping(ctx).Err(); err != nil {
+				return fmt.Errorf("master %s: %w", c.Options().Addr, err)
+			}
+			return nil
+		})
+		if err == nil {
+			err = clusterOK(ctx, cc)
+		}
+		if err != nil {
+			return fmt.Errorf("store: ping: %w", err)
+		}
+		return nil
+	}
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("store: ping: %w", err)
 	}
@@ -173,3 +191,15 @@ func (s *Store) incKey(n int64, suffix string) string {
 
 // key names a key that belongs to no incident.
 func (s *Store) key(name string) string { return s.p + name }
+
+// clusterOK asks a node whether every slot is served.
+func clusterOK(ctx context.Context, cc *redis.ClusterClient) error {
+	info, err := cc.ClusterInfo(ctx).Result()
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(info, "cluster_state:ok") {
+		return errors.New("cluster_state is not ok (a master is down and not yet replaced)")
+	}
+	return nil
+}

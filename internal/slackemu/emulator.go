@@ -106,7 +106,6 @@ type Emulator struct {
 	// socket mode
 	tickets   map[string]bool
 	conns     []*wsConn
-	rr        int
 	connected chan struct{} // closed and replaced whenever a socket connects
 	pending   map[string]*envelope
 	acks      []Ack

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"sync"
@@ -241,8 +242,9 @@ func (e *Emulator) deliver(ctx context.Context, env *envelope) error {
 				return ErrClosed
 			}
 		}
-		e.rr++
-		c := e.conns[e.rr%len(e.conns)]
+		// Slack picks any open connection of the app, whichever process
+		// holds it: replicas each get a random share, not a fair turn.
+		c := e.conns[rand.IntN(len(e.conns))]
 		env.chain.latest = env.ID
 		env.sentAt = time.Now()
 		e.pending[env.ID] = env
