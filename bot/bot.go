@@ -72,6 +72,9 @@ type Config struct {
 	Background Background
 	// Ready is checked by /readyz besides the Slack connection (Redis ping).
 	Ready Pinger
+	// Spool, when set, takes the events Redis cannot, so they are acked and
+	// replayed later instead of left to Slack's few redeliveries.
+	Spool Spooler
 	// Webhooks are extra HTTP handlers by pattern, such as
 	// "POST /webhooks/pagerduty".
 	Webhooks map[string]http.Handler
@@ -114,6 +117,7 @@ type Bot struct {
 	httpAddr   net.Addr
 	statusAddr net.Addr
 	shards     []chan item
+	spoolKick  chan struct{}
 	// workCtx is the parent of all acknowledged work: it outlives the run
 	// context so shutdown can drain, and is cancelled if draining overruns.
 	workCtx context.Context
@@ -191,7 +195,14 @@ func New(s *Session, cfg Config) (*Bot, error) {
 	if cfg.Connections > 10 {
 		return nil, errors.New("at most 10 socket-mode connections are allowed per Slack app")
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, session: s, connected: make(chan struct{}), metrics: newMetrics(cfg.Collectors...)}
+	if cfg.Spool != nil {
+		sp := cfg.Spool
+		cfg.Collectors = append(cfg.Collectors, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "incidentbot_spool_events", Help: "Events on the local spool waiting for Redis."},
+			func() float64 { return float64(sp.Len()) }))
+	}
+	b := &Bot{cfg: cfg, log: cfg.Logger, session: s, connected: make(chan struct{}), metrics: newMetrics(cfg.Collectors...),
+		spoolKick: make(chan struct{}, 1)}
 	for i := range cfg.Connections {
 		b.conns = append(b.conns, &conn{id: i, sm: socketmode.New(s.client)})
 	}
@@ -275,9 +286,30 @@ func (b *Bot) Run(ctx context.Context) error {
 		go func(ch chan item) {
 			defer shardsDone.Done()
 			for it := range ch {
+				if time.Since(it.queued) > staleAfter {
+					b.metrics.events.WithLabelValues("queue", "stale").Inc()
+					b.log.Warn("event waited too long behind others; leaving it unacked for Slack to redeliver",
+						"waited", time.Since(it.queued).Round(time.Millisecond))
+					continue
+				}
 				b.handleEventsAPI(workCtx, it.c, it.evt)
 			}
 		}(b.shards[i])
+	}
+
+	if b.cfg.Spool != nil {
+		if b.spooling() {
+			// Events spooled before a restart go to Redis before any new
+			// one, within a bound: a Redis still down must not keep the
+			// bot off Slack, where new events queue behind them anyway.
+			b.log.Info("replaying the spool before connecting", "events", b.cfg.Spool.Len())
+			dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			if err := b.drainSpool(dctx); err != nil {
+				b.log.Warn("spool not empty at start; replaying in the background", "left", b.cfg.Spool.Len(), "err", err)
+			}
+			cancel()
+		}
+		go b.runSpool(workCtx)
 	}
 
 	sockCtx, stopSock := context.WithCancel(ctx)
@@ -356,9 +388,17 @@ type conn struct {
 
 // item is an events_api envelope queued for a shard.
 type item struct {
-	c   *conn
-	evt socketmode.Event
+	c      *conn
+	evt    socketmode.Event
+	queued time.Time
 }
+
+// staleAfter is how long an event may wait in its shard before it is left
+// for Slack to redeliver instead of recorded. Slack wants an ack within 3 s;
+// one that would come later is worth less than the queue space, and a
+// backlog (a slow Redis, a flood in one channel) must not make every ack
+// late.
+const staleAfter = 2 * time.Second
 
 // runSocket keeps a socket-mode connection up until ctx ends. slack-go
 // reconnects by itself on disconnect messages; this loop also covers dial
@@ -424,7 +464,7 @@ func (b *Bot) route(c *conn, evt socketmode.Event) {
 		// channel): commands and clicks must still be acked within 3 s. An
 		// event that finds its shard full stays unacked; Slack redelivers it.
 		select {
-		case b.shard(evt) <- item{c, evt}:
+		case b.shard(evt) <- item{c, evt, time.Now()}:
 		default:
 			b.metrics.events.WithLabelValues("queue", "full").Inc()
 			b.log.Warn("event queue full; leaving the event unacked for Slack to redeliver")

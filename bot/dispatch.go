@@ -55,8 +55,17 @@ func (b *Bot) handleEventsAPI(ctx context.Context, c *conn, evt socketmode.Event
 	}
 	ctx, cancel := context.WithTimeout(ctx, eventTimeout)
 	defer cancel()
+	if b.spooling() {
+		// Behind the spooled ones, so the log keeps Slack's order.
+		b.spoolOrLeave(ctx, c, evt, eventID, start, nil)
+		return
+	}
 	kind, err := b.dispatchEvent(ctx, eventID, ev.InnerEvent.Data)
 	if err != nil {
+		if b.cfg.Spool != nil {
+			b.spoolOrLeave(ctx, c, evt, eventID, start, err)
+			return
+		}
 		b.metrics.events.WithLabelValues(kind, "error").Inc()
 		b.log.Error("event not recorded; leaving it unacked so Slack redelivers",
 			"event_id", eventID, "kind", kind, "retry_attempt", evt.Request.RetryAttempt, "err", err)
@@ -67,6 +76,27 @@ func (b *Bot) handleEventsAPI(ctx context.Context, c *conn, evt socketmode.Event
 		return
 	}
 	b.metrics.events.WithLabelValues(kind, "ok").Inc()
+	b.metrics.ackLatency.WithLabelValues("event").Observe(time.Since(start).Seconds())
+}
+
+// spoolOrLeave spools an event and acks it, or, when the spool cannot take
+// it either (full, disk failing), leaves it unacked for Slack to redeliver.
+// recordErr is why Redis did not take it (nil: it queued behind others).
+func (b *Bot) spoolOrLeave(ctx context.Context, c *conn, evt socketmode.Event, eventID string, start time.Time, recordErr error) {
+	if err := b.spoolEvent(ctx, eventID, evt.Request.Payload); err != nil {
+		b.metrics.events.WithLabelValues("any", "error").Inc()
+		b.log.Error("event neither recorded nor spooled; leaving it unacked so Slack redelivers",
+			"event_id", eventID, "retry_attempt", evt.Request.RetryAttempt, "record_err", recordErr, "err", err)
+		return
+	}
+	if recordErr != nil {
+		b.log.Warn("Redis did not take an event; spooled it to replay later", "event_id", eventID, "err", recordErr)
+	}
+	if err := c.sm.AckCtx(ctx, evt.Request.EnvelopeID, nil); err != nil {
+		b.log.Warn("ack event", "event_id", eventID, "err", err)
+		return
+	}
+	b.metrics.events.WithLabelValues("any", "spooled").Inc()
 	b.metrics.ackLatency.WithLabelValues("event").Observe(time.Since(start).Seconds())
 }
 

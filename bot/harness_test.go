@@ -144,6 +144,7 @@ type harness struct {
 	redisURL  string
 	redis     redistest.Target
 	storeOpts store.Options
+	timeout   time.Duration // the whole test's, 90 s unless withTimeout
 	ownRedis  bool
 	bot       *bot.Bot
 	app       *handlers.App
@@ -156,6 +157,9 @@ type option func(*harness)
 func withConfig(f func(*config)) option { return func(h *harness) { f(&h.cfg) } }
 
 func withRedisURL(url string) option { return func(h *harness) { h.redisURL = url } }
+
+// withTimeout gives a long test (a two-minute outage) more than 90 s.
+func withTimeout(d time.Duration) option { return func(h *harness) { h.timeout = d } }
 
 // withRedis runs the bot on tg (a Sentinel or Cluster a test started) with
 // opts, as REDIS_ADDRS and REDIS_WAIT_REPLICAS would.
@@ -172,12 +176,13 @@ func testLogger() *slog.Logger {
 
 func newHarness(t testing.TB, emuOpts slackemu.Options, opts ...option) *harness {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	t.Cleanup(cancel)
-	h := &harness{t: t, ctx: ctx}
+	h := &harness{t: t, timeout: 90 * time.Second}
 	for _, o := range opts {
 		o(h)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), h.timeout)
+	t.Cleanup(cancel)
+	h.ctx = ctx
 	h.emu = slackemu.New(emuOpts)
 	t.Cleanup(h.emu.Close)
 	h.emu.AddUser(ali, "ali")

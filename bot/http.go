@@ -17,6 +17,7 @@ type metrics struct {
 	events     *prometheus.CounterVec
 	commands   *prometheus.CounterVec
 	ackLatency *prometheus.HistogramVec
+	spooled    prometheus.Counter
 }
 
 // newMetrics uses a registry per bot, not the global one, so several bots in
@@ -32,7 +33,9 @@ func newMetrics(extra ...prometheus.Collector) *metrics {
 			Name: "incidentbot_ack_seconds", Help: "Time from receiving an envelope to acking it.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"type"}),
 	}
-	m.reg.MustRegister(m.events, m.commands, m.ackLatency,
+	m.spooled = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "incidentbot_spooled_events_total", Help: "Events written to the local spool because Redis could not take them."})
+	m.reg.MustRegister(m.events, m.commands, m.ackLatency, m.spooled,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	m.reg.MustRegister(extra...)
 	return m

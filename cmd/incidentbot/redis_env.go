@@ -17,6 +17,10 @@ type redisEnv struct {
 	opts store.Options
 	// urlIgnored is set when REDIS_URL was given too: REDIS_ADDRS wins.
 	urlIgnored bool
+	// spoolDir and spoolMax are SPOOL_DIR and SPOOL_MAX_BYTES: where events
+	// Redis cannot take wait, on this replica's disk ("" is no spool).
+	spoolDir string
+	spoolMax int64
 }
 
 func loadRedisEnv(getenv func(string) string) (redisEnv, error) {
@@ -77,5 +81,32 @@ func loadRedisEnv(getenv func(string) string) (redisEnv, error) {
 		}
 		r.opts.WaitTimeout = d
 	}
+	r.spoolDir = strings.TrimSpace(getenv("SPOOL_DIR"))
+	if s := strings.TrimSpace(getenv("SPOOL_MAX_BYTES")); s != "" {
+		n, err := parseBytes(s)
+		if err != nil {
+			return r, fmt.Errorf("SPOOL_MAX_BYTES: %q is not a size like 268435456, 256MiB or 1GiB", s)
+		}
+		if r.spoolDir == "" {
+			return r, fmt.Errorf("SPOOL_MAX_BYTES is set but SPOOL_DIR is not: name the spool's directory (on a volume that outlives the container)")
+		}
+		r.spoolMax = n
+	}
 	return r, nil
+}
+
+// parseBytes reads a byte count, bare or with a KiB, MiB or GiB suffix.
+func parseBytes(s string) (int64, error) {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = strings.TrimSpace(n), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/incidentbot/incidentbot/llm"
 	"github.com/incidentbot/incidentbot/pager"
 	"github.com/incidentbot/incidentbot/runbooks"
+	"github.com/incidentbot/incidentbot/spool"
 	"github.com/incidentbot/incidentbot/store"
 )
 
@@ -210,6 +211,14 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 	defer st.Close()
 	warnDurability(ctx, st, logger)
 
+	sp, err := openSpool(cfg.redis, logger)
+	if err != nil {
+		return err
+	}
+	if sp != nil {
+		defer sp.Close()
+	}
+
 	rb, err := runbooks.Open(ctx, cfg.runbooksDir, logger)
 	if err != nil {
 		return fmt.Errorf("RUNBOOKS_DIR %q: %w", cfg.runbooksDir, err)
@@ -229,6 +238,9 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		alerts: cfg.alerts, alertMetrics: alerts.NewMetrics(), trackers: cfg.trackers,
 	}
 	p.bot.Collectors = append(p.bot.Collectors, p.alertMetrics.Collector())
+	if sp != nil {
+		p.bot.Spool = sp
+	}
 	if cfg.pagerOn {
 		pc, err := pager.New(cfg.pager, logger)
 		if err != nil {
@@ -248,6 +260,25 @@ func run(ctx context.Context, getenv func(string) string, logger *slog.Logger) e
 		go r.watch(ctx, configHUP)
 	}
 	return b.Run(ctx)
+}
+
+// openSpool opens SPOOL_DIR, or says that a Redis outage longer than
+// Slack's redeliveries would lose events.
+func openSpool(r redisEnv, logger *slog.Logger) (*spool.Spool, error) {
+	if r.spoolDir == "" {
+		logger.Info("no SPOOL_DIR: events Redis cannot take are left to Slack's redeliveries (a few, over about five minutes)")
+		return nil, nil
+	}
+	sp, err := spool.Open(r.spoolDir, spool.Options{MaxBytes: r.spoolMax})
+	if err != nil {
+		return nil, fmt.Errorf("SPOOL_DIR %q: %w (each replica needs a directory of its own)", r.spoolDir, err)
+	}
+	limit := r.spoolMax
+	if limit == 0 {
+		limit = spool.DefaultMaxBytes
+	}
+	logger.Info("spool open", "dir", r.spoolDir, "max_bytes", limit, "waiting", sp.Len())
+	return sp, nil
 }
 
 // warnDurability warns when Redis keeps nothing on disk: the timeline is the

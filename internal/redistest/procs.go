@@ -5,15 +5,17 @@ package redistest
 // server (redistest.URL) or miniredis cannot do.
 //
 // Every process runs in a process group of its own, so a kill also takes any
-// fork (BGSAVE, AOF rewrite) with it, and with a parent-death signal, so a
-// test binary that dies abruptly (timeout panic, SIGKILL) does not leave it
-// behind. t.Cleanup kills each process by PID and removes its directory, and
-// Main does the same for anything left over.
+// fork (BGSAVE, AOF rewrite) with it. t.Cleanup kills each process by PID and
+// removes its directory, and Main does the same for anything left over. No
+// parent-death signal: Linux sends it when the thread that started the
+// process exits, and Go retires threads, which killed restarted servers
+// mid-test.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -75,6 +77,12 @@ var ports struct {
 	taken map[int]bool
 }
 
+// The range pickPort draws from; with bus, port+busOffset stays below 32768.
+const (
+	portLow  = 12000
+	portHigh = 32768 - busOffset
+)
+
 // pickPort returns a free loopback port not handed out before. With bus it
 // also makes sure port+10000, where a cluster node listens for its bus, is
 // free.
@@ -86,14 +94,20 @@ func pickPort(bus bool) (int, error) {
 	}
 	var lastErr error
 	for i := 0; i < 200; i++ {
-		p, err := freePort()
+		// Below the kernel's ephemeral range (32768 and up on Linux), and
+		// the bus port too: while a server is stopped, the clients dialing
+		// it get ephemeral local ports, and one could land on its port (a
+		// TCP self-connect, or a bind that keeps it from coming back).
+		p := portLow + rand.IntN(portHigh-portLow)
+		if ports.taken[p] {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
 		if err != nil {
 			lastErr = err
 			continue
 		}
-		if ports.taken[p] {
-			continue
-		}
+		l.Close()
 		if bus {
 			b := p + busOffset
 			if b > 65535 || ports.taken[b] {
@@ -289,7 +303,7 @@ func (s *Server) start() error {
 	cmd := exec.Command(s.argv[0], s.argv[1:]...)
 	cmd.Dir = s.dir
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	err = cmd.Start()
 	out.Close()
 	if err != nil {

@@ -102,6 +102,9 @@ type Emulator struct {
 	responses map[string]*responseURL
 	calls     []Call
 	failures  map[string][]injected
+	// writesLimitedUntil: every write answers 429 until then (RateLimitWritesFor).
+	writesLimitedUntil time.Time
+	writesRetryAfter   time.Duration
 
 	// socket mode
 	tickets   map[string]bool

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -343,6 +344,30 @@ func (e *Emulator) RateLimitNext(method string, n int, retryAfter time.Duration)
 	for range n {
 		e.failures[method] = append(e.failures[method], injected{rateLimit: true, retryAfter: retryAfter})
 	}
+}
+
+// RateLimitWritesFor makes every call that changes something (posts,
+// updates, creates, invites, topics, pins, reactions, uploads, views) answer
+// HTTP 429 with a Retry-After of retryAfter until d has passed, as Slack
+// does to an app that writes too fast. Reads keep working.
+func (e *Emulator) RateLimitWritesFor(d, retryAfter time.Duration) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.writesLimitedUntil = time.Now().Add(d)
+	e.writesRetryAfter = retryAfter
+}
+
+// writeVerbs are the method verbs (after the dot) that change something.
+var writeVerbs = map[string]bool{
+	"postMessage": true, "postEphemeral": true, "update": true, "delete": true, "create": true,
+	"invite": true, "setTopic": true, "setPurpose": true, "join": true, "kick": true, "archive": true,
+	"add": true, "remove": true, "open": true, "push": true, "publish": true, "upload": true,
+	"getUploadURLExternal": true, "completeUploadExternal": true, "rename": true,
+}
+
+func isWrite(method string) bool {
+	_, verb, _ := strings.Cut(method, ".")
+	return writeVerbs[verb] && method != "apps.connections.open"
 }
 
 // ServerErrorNext makes the next n calls of method answer with HTTP status

@@ -116,6 +116,11 @@ func (e *Emulator) answer(req *apiReq, token string) (int, map[string]any) {
 	if err := e.checkScopeLocked(req, granted); err != nil {
 		return http.StatusOK, err.body()
 	}
+	if isWrite(req.method) && req.at.Before(e.writesLimitedUntil) {
+		body := fail("ratelimited").body()
+		body["retry_after"] = fmt.Sprint(max(int(math.Ceil(e.writesRetryAfter.Seconds())), 1))
+		return http.StatusTooManyRequests, body
+	}
 	if q := e.failures[req.method]; len(q) > 0 {
 		inj := q[0]
 		e.failures[req.method] = q[1:]
