@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -95,33 +94,8 @@ func runFailover(t *testing.T, tg redistest.Target, kill, after func(context.Con
 	h.settled()
 	ready := "http://" + h.bot.HTTPAddr().String() + "/readyz"
 
-	var (
-		mu       sync.Mutex
-		texts    []string
-		killedAt time.Time
-	)
-	stop := make(chan struct{})
-	posted := make(chan struct{})
-	go func() {
-		defer close(posted)
-		tick := time.NewTicker(5 * time.Millisecond)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-			text := fmt.Sprintf("m-%05d", i)
-			if _, err := h.emu.PostMessage(h.ctx, ali, ch.ID, text); err != nil {
-				t.Errorf("post %s: %v", text, err)
-				return
-			}
-			mu.Lock()
-			texts = append(texts, text)
-			mu.Unlock()
-		}
-	}()
+	var killedAt time.Time
+	l := startLoad(h, ch.ID, 5*time.Millisecond)
 
 	var res failoverResult
 	notReady := make(chan bool, 1)
@@ -143,27 +117,13 @@ func runFailover(t *testing.T, tg redistest.Target, kill, after func(context.Con
 		return res.recovered > 0
 	})
 	time.Sleep(time.Second)
-	close(stop)
-	<-posted
+	texts := finish(t, l)
 	stopPoll()
 	res.sawNotReady = <-notReady
 	h.waitForLong("every event acked", 60*time.Second, func() bool { return len(h.emu.Unacked()) == 0 })
 
-	count := map[string]int{}
-	for _, ev := range h.events(ch.ID) {
-		count[ev.Text]++
-	}
-	mu.Lock()
-	defer mu.Unlock()
 	res.posted = len(texts)
-	for _, text := range texts {
-		switch c := count[text]; {
-		case c == 0:
-			res.lost++
-		case c > 1:
-			res.doubled++
-		}
-	}
+	res.lost, res.doubled = lostAndDoubled(h, ch.ID, texts)
 	return res
 }
 

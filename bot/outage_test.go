@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,64 +28,29 @@ func withSpool(t testing.TB, dir string) option {
 	return func(h *harness) { h.cfg.Config.Spool = sp }
 }
 
-// load posts messages into ch every interval until stop is called, and
-// returns what it posted.
-type load struct {
-	mu    sync.Mutex
-	texts []string
-	stop  chan struct{}
-	done  chan struct{}
+// startLoad posts messages into channel every interval, as ali.
+func startLoad(h *harness, channel string, every time.Duration) *slackemu.Load {
+	return h.emu.StartLoad(h.ctx, ali, channel, every)
 }
 
-func startLoad(t *testing.T, h *harness, channel string, every time.Duration) *load {
-	l := &load{stop: make(chan struct{}), done: make(chan struct{})}
-	go func() {
-		defer close(l.done)
-		tick := time.NewTicker(every)
-		defer tick.Stop()
-		for i := 0; ; i++ {
-			select {
-			case <-l.stop:
-				return
-			case <-tick.C:
-			}
-			text := fmt.Sprintf("m-%06d", i)
-			if _, err := h.emu.PostMessage(h.ctx, ali, channel, text); err != nil {
-				t.Errorf("post %s: %v", text, err)
-				return
-			}
-			l.mu.Lock()
-			l.texts = append(l.texts, text)
-			l.mu.Unlock()
-		}
-	}()
-	return l
-}
-
-func (l *load) finish() []string {
-	close(l.stop)
-	<-l.done
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.texts
+// finish stops l and returns what it posted.
+func finish(t *testing.T, l *slackemu.Load) []string {
+	t.Helper()
+	posted, err := l.Stop()
+	if err != nil {
+		t.Error(err)
+	}
+	return posted
 }
 
 // lostAndDoubled counts the posted texts missing from the channel's log and
 // those on it more than once.
 func lostAndDoubled(h *harness, channel string, posted []string) (lost, doubled int) {
-	count := map[string]int{}
+	var recorded []string
 	for _, ev := range h.events(channel) {
-		count[ev.Text]++
+		recorded = append(recorded, ev.Text)
 	}
-	for _, text := range posted {
-		switch c := count[text]; {
-		case c == 0:
-			lost++
-		case c > 1:
-			doubled++
-		}
-	}
-	return lost, doubled
+	return slackemu.Tally(posted, recorded)
 }
 
 // TestRedisDownTwoMinutesWithSpool: Redis is gone for two minutes and Slack
@@ -108,7 +72,7 @@ func TestRedisDownTwoMinutesWithSpool(t *testing.T) {
 		withSpool(t, t.TempDir()), withTimeout(outage+2*time.Minute))
 	ch := h.declare("P1 redis outage drill")
 	h.settled()
-	l := startLoad(t, h, ch.ID, 10*time.Millisecond)
+	l := startLoad(h, ch.ID, 10*time.Millisecond)
 	time.Sleep(500 * time.Millisecond)
 	srv.Stop()
 	time.Sleep(outage)
@@ -117,7 +81,7 @@ func TestRedisDownTwoMinutesWithSpool(t *testing.T) {
 	}
 	srv.Start()
 	time.Sleep(500 * time.Millisecond)
-	posted := l.finish()
+	posted := finish(t, l)
 	h.waitForLong("the spool to drain and every event to be acked", 60*time.Second, func() bool {
 		return h.cfg.Config.Spool.Len() == 0 && len(h.emu.Unacked()) == 0
 	})
@@ -141,7 +105,7 @@ func TestRedisStopped10s(t *testing.T) {
 		withRedis(redistest.Target{Conn: store.Conn{Addrs: []string{srv.Addr()}}}, store.Options{}))
 	ch := h.declare("P2 redis restart drill")
 	h.settled()
-	l := startLoad(t, h, ch.ID, 10*time.Millisecond)
+	l := startLoad(h, ch.ID, 10*time.Millisecond)
 	time.Sleep(500 * time.Millisecond)
 	srv.Stop()
 	time.Sleep(10 * time.Second)
@@ -152,8 +116,11 @@ func TestRedisStopped10s(t *testing.T) {
 	})
 	resumed := firstFreshAck(h.emu.Acks(), back)
 	time.Sleep(500 * time.Millisecond)
-	posted := l.finish()
+	posted := finish(t, l)
 	h.waitForLong("every event acked", 60*time.Second, func() bool { return len(h.emu.Unacked()) == 0 })
+	// go-redis answers with its last dial error for up to a second after a
+	// server returns, until its pool dials again: the test's own client too.
+	h.waitForLong("the test's Redis client to reconnect", 10*time.Second, func() bool { return h.store.Ping(h.ctx) == nil })
 	lost, doubled := lostAndDoubled(h, ch.ID, posted)
 	t.Logf("Redis stopped 10s: %d messages, %d lost, %d doubled, ingest resumed %s after Redis returned",
 		len(posted), lost, doubled, resumed.Round(time.Millisecond))
@@ -177,12 +144,12 @@ func TestSlackRateLimitsEveryWrite(t *testing.T) {
 	h := newHarness(t, slackemu.Options{})
 	ch := h.declare("P2 rate limit drill")
 	h.settled()
-	l := startLoad(t, h, ch.ID, 20*time.Millisecond)
+	l := startLoad(h, ch.ID, 20*time.Millisecond)
 	h.emu.RateLimitWritesFor(10*time.Second, 2*time.Second)
 	h.command(ali, ch.ID, "status identified")
 	h.command(ali, ch.ID, "severity P1")
 	time.Sleep(10 * time.Second)
-	posted := l.finish()
+	posted := finish(t, l)
 	h.waitForLong("the header to show the changes", 60*time.Second, func() bool {
 		inc := h.incident(ch.ID)
 		header := h.pinnedHeader(ch.ID)
@@ -227,14 +194,14 @@ func TestSlowRedis(t *testing.T) {
 	}
 	h.settled()
 	proxy.SetLatency(25 * time.Millisecond)
-	var loads []*load
+	var loads []*slackemu.Load
 	for _, ch := range chans {
-		loads = append(loads, startLoad(t, h, ch, 80*time.Millisecond))
+		loads = append(loads, startLoad(h, ch, 80*time.Millisecond))
 	}
 	time.Sleep(5 * time.Second)
 	posted := make([][]string, len(chans))
 	for i, l := range loads {
-		posted[i] = l.finish()
+		posted[i] = finish(t, l)
 	}
 	h.waitForLong("every event acked", 60*time.Second, func() bool { return len(h.emu.Unacked()) == 0 })
 	var worst time.Duration
