@@ -505,13 +505,15 @@ func TestSecondDrainWaits(t *testing.T) {
 	mustAppend(t, s, 0, 3)
 	inFn, release := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
+	var once sync.Once
 	go func() {
 		_, err := s.Drain(context.Background(), func(context.Context, []byte) error {
-			select {
-			case inFn <- struct{}{}:
+			// The first record holds the drain until released, whenever
+			// the test gets to wait for it.
+			once.Do(func() {
+				close(inFn)
 				<-release
-			default:
-			}
+			})
 			return nil
 		})
 		first <- err
