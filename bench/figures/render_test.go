@@ -43,6 +43,7 @@ BenchmarkRawXADD-2 	 100 	 30000 ns/op 	 35000 events/s 	 500 B/op 	 10 allocs/o
 `,
 	"store-read":  "BenchmarkEvents100k-2 \t 5 \t 300000000 ns/op \t 100000000 B/op \t 2700000 allocs/op\n",
 	"bot-ingest":  "BenchmarkIngest-2 \t 20000 \t 100000 ns/op \t 10000 events/s\nBenchmarkRawXADD16-2 \t 20000 \t 17000 ns/op \t 60000 events/s \t 0.1667 ingest/raw\n",
+	"bot-decode":  "BenchmarkDecodeSlackGo-2 \t 20000 \t 40000 ns/op \t 30 MB/s \t 15900 B/op \t 248 allocs/op\nBenchmarkDecodeMinimal-2 \t 20000 \t 5000 ns/op \t 240 MB/s \t 1136 B/op \t 20 allocs/op\n",
 	"bot-flows":   "BenchmarkDeclareToPage-2 \t 30 \t 4500000 ns/op\nBenchmarkWebhookToChannel-2 \t 30 \t 4000000 ns/op\nBenchmarkUpdateToDraft/instant-2 \t 30 \t 6500000 ns/op\n",
 	"bot-hanging": "BenchmarkUpdateToDraft/hanging-2s-timeout-2 \t 3 \t 2007000000 ns/op\n",
 	"incident":    "BenchmarkFold100k-2 \t 20 \t 46000000 ns/op \t 90000 entries \t 25000000 B/op \t 7700 allocs/op\n",
@@ -74,7 +75,8 @@ BenchmarkChart-2 	 20 	 70000000 ns/op 	 20125052 B/op 	 231804 allocs/op
 	"ingest": `{"channels":16,"in_flight":256,"idle_rss_mib":22,"ingest_events":20000,"ingest_events_per_s":9000,
 		"bot_cpu_us_per_event":100,"raw_xadd_events":100000,"raw_xadd_events_per_s":60000,"ingest_over_raw":0.15,
 		"paced_rate_per_s":1000,"paced_seconds":10,"paced_achieved_per_s":1000,"ack_p50_ms":0.41,"ack_p99_ms":1.1,
-		"ack_max_ms":5,"load_rss_mean_mib":25,"load_rss_max_mib":26,"sigterm_exit_s":0.004,"exit_code":0}`,
+		"ack_max_ms":5,"load_rss_mean_mib":25,"load_rss_max_mib":26,"sigterm_exit_s":0.004,"exit_code":0,
+		"replicated":[{"wait_replicas":0,"ack_p50_ms":0.45,"ack_p99_ms":1.2,"ack_max_ms":6},{"wait_replicas":1,"ack_p50_ms":0.7,"ack_p99_ms":2.1,"ack_max_ms":9}]}`,
 	"grep": `{"sections":10000,"files":1000,"corpus_bytes":6700000,"queries":70,"runs":5,"grep_mean_ms":12,
 		"grep_min_ms":8,"grep_max_ms":20,"cli_queries":10,"cli_runs":2,"cli_mean_ms":380,"cli_over_grep":31}`,
 	"bleve": `{"bleve_version":"v2.6.3","sections":10000,"files":1000,"queries":70,"engines":[

@@ -32,6 +32,9 @@ import (
 // Results is what one run measured; it is also the JSON written.
 type Results = report.Ingest
 
+// ReplicatedAcks is one REDIS_WAIT_REPLICAS setting's ack latency.
+type ReplicatedAcks = report.ReplicatedAcks
+
 func main() {
 	n := flag.Int("n", 20000, "events for the throughput run")
 	rawN := flag.Int("raw", 100000, "XADDs for the raw baseline")
@@ -87,6 +90,11 @@ func run(ctx context.Context, n, rawN, rate int, dur time.Duration, asJSON bool,
 	res.SIGTERMExitSeconds, res.ExitCode, err = rig.terminate(15 * time.Second)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("REDIS_URL") == "" {
+		if res.Replicated, err = replicated(ctx, bin, redisURL, tmp, rate, dur); err != nil {
+			return err
+		}
 	}
 	if asJSON {
 		b, err := json.MarshalIndent(res, "", "  ")
@@ -149,6 +157,37 @@ func (r *rig) measure(ctx context.Context, res *Results, n, rawN, rate int, dur 
 	return r.paced(ctx, res, rate, dur)
 }
 
+// replicated attaches a replica to the master and runs the paced load
+// again with REDIS_WAIT_REPLICAS=0 and =1, a fresh bot process each, so the
+// two differ only in the wait.
+func replicated(ctx context.Context, bin, redisURL, dir string, rate int, dur time.Duration) ([]ReplicatedAcks, error) {
+	master := strings.TrimSuffix(strings.TrimPrefix(redisURL, "redis://"), "/0")
+	stop, err := startReplica(ctx, dir, master)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	var out []ReplicatedAcks
+	for _, wait := range []int{0, 1} {
+		fmt.Fprintf(os.Stderr, "paced with a replica, REDIS_WAIT_REPLICAS=%d ...\n", wait)
+		r, err := startRig(ctx, bin, redisURL, dir, fmt.Sprintf("REDIS_WAIT_REPLICAS=%d", wait))
+		if err != nil {
+			return nil, err
+		}
+		var res Results
+		err = r.declare(ctx, channels)
+		if err == nil {
+			err = r.paced(ctx, &res, rate, dur)
+		}
+		r.kill()
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_WAIT_REPLICAS=%d: %w", wait, err)
+		}
+		out = append(out, ReplicatedAcks{WaitReplicas: wait, AckP50MS: res.AckP50MS, AckP99MS: res.AckP99MS, AckMaxMS: res.AckMaxMS})
+	}
+	return out, nil
+}
+
 func moduleRoot(ctx context.Context) (string, error) {
 	out, err := commandOutput(ctx, "", "go", "env", "GOMOD")
 	if err != nil {
@@ -195,6 +234,10 @@ func printTable(w io.Writer, r Results) {
 		{"ack latency p50 / p99 / max", fmt.Sprintf("%.2f / %.2f / %.2f ms", r.AckP50MS, r.AckP99MS, r.AckMaxMS)},
 		{"bot RSS under load mean / max", fmt.Sprintf("%.1f / %.1f MiB", r.LoadRSSMeanMiB, r.LoadRSSMaxMiB)},
 		{"SIGTERM to exit", fmt.Sprintf("%.0f ms (exit code %d)", r.SIGTERMExitSeconds*1000, r.ExitCode)},
+	}
+	for _, a := range r.Replicated {
+		rows = append(rows, [2]string{fmt.Sprintf("ack p50 / p99, replica, WAIT %d", a.WaitReplicas),
+			fmt.Sprintf("%.2f / %.2f ms", a.AckP50MS, a.AckP99MS)})
 	}
 	fmt.Fprintf(w, "incidentbot ingest benchmark — %s, %s, %d CPUs\n\n", r.Date, r.GoVersion, r.CPUs)
 	for _, row := range rows {

@@ -48,12 +48,49 @@ func startRedis(ctx context.Context, dir string) (url string, stop func(), err e
 	if u := os.Getenv("REDIS_URL"); u != "" {
 		return u, func() {}, nil
 	}
+	addr, stop, err := startServer(ctx, filepath.Join(dir, "master"))
+	if err != nil {
+		return "", nil, err
+	}
+	return "redis://" + addr + "/0", stop, nil
+}
+
+// startReplica starts a redis-server replicating master (host:port) and
+// waits until the link is up.
+func startReplica(ctx context.Context, dir, master string) (stop func(), err error) {
+	host, port, _ := strings.Cut(master, ":")
+	addr, stop, err := startServer(ctx, filepath.Join(dir, "replica"), "--replicaof", host, port)
+	if err != nil {
+		return nil, err
+	}
+	c := redis.NewClient(&redis.Options{Addr: addr})
+	defer c.Close()
+	for i := 0; ; i++ {
+		info, err := c.Info(ctx, "replication").Result()
+		if err == nil && strings.Contains(info, "master_link_status:up") {
+			return stop, nil
+		}
+		if i == 200 {
+			stop()
+			return nil, fmt.Errorf("replica %s never linked to %s", addr, master)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// startServer runs redis-server on a free loopback port in dir, without
+// persistence, and waits until it answers PING.
+func startServer(ctx context.Context, dir string, args ...string) (addr string, stop func(), err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", nil, fmt.Errorf("redis dir: %w", err)
+	}
 	port, err := freePort()
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log"))
+	argv := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", dir, "--logfile", filepath.Join(dir, "redis.log")}, args...)
+	cmd := exec.Command("redis-server", argv...)
 	if err := cmd.Start(); err != nil {
 		return "", nil, fmt.Errorf("start redis-server (install it, or set REDIS_URL): %w", err)
 	}
@@ -61,16 +98,16 @@ func startRedis(ctx context.Context, dir string) (url string, stop func(), err e
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
 	}
-	url = fmt.Sprintf("redis://127.0.0.1:%d/0", port)
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
+	addr = fmt.Sprintf("127.0.0.1:%d", port)
+	c := redis.NewClient(&redis.Options{Addr: addr})
 	defer c.Close()
 	for i := 0; ; i++ {
 		if c.Ping(ctx).Err() == nil {
-			return url, stop, nil
+			return addr, stop, nil
 		}
 		if i == 100 {
 			stop()
-			return "", nil, fmt.Errorf("redis-server on port %d did not answer PING", port)
+			return "", nil, fmt.Errorf("redis-server on %s did not answer PING", addr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -87,7 +124,8 @@ func freePort() (int, error) {
 
 // startRig starts the emulator and the bot binary against it, and waits
 // until the bot is connected and ready.
-func startRig(ctx context.Context, bin, redisURL, dir string) (*rig, error) {
+// extra is more environment for the bot, NAME=value.
+func startRig(ctx context.Context, bin, redisURL, dir string, extra ...string) (*rig, error) {
 	// No redelivery: a lost ack must show as a stuck run, not be hidden by a
 	// retry. Events about the bot's own posts would only add noise.
 	emu := slackemu.New(slackemu.Options{RedeliverAfter: -1, SuppressBotEvents: true})
@@ -112,6 +150,7 @@ func startRig(ctx context.Context, bin, redisURL, dir string) (*rig, error) {
 		"REDIS_URL=" + redisURL, "HTTP_ADDR=127.0.0.1:" + strconv.Itoa(port),
 		"INCIDENT_ANNOUNCE_CHANNEL=" + announce, "LOG_LEVEL=warn",
 	}
+	r.cmd.Env = append(r.cmd.Env, extra...)
 	r.cmd.Stdout, r.cmd.Stderr = logFile, logFile
 	if err := r.cmd.Start(); err != nil {
 		logFile.Close()

@@ -32,6 +32,19 @@ type Ingest struct {
 
 	SIGTERMExitSeconds float64 `json:"sigterm_exit_s"`
 	ExitCode           int     `json:"exit_code"`
+
+	// Replicated is the paced run again with a replica attached, once per
+	// REDIS_WAIT_REPLICAS setting, each with a fresh bot process.
+	Replicated []ReplicatedAcks `json:"replicated,omitempty"`
+}
+
+// ReplicatedAcks is the paced run's ack latency with one replica attached
+// and the bot waiting for WaitReplicas of them.
+type ReplicatedAcks struct {
+	WaitReplicas int     `json:"wait_replicas"`
+	AckP50MS     float64 `json:"ack_p50_ms"`
+	AckP99MS     float64 `json:"ack_p99_ms"`
+	AckMaxMS     float64 `json:"ack_max_ms"`
 }
 
 // Grep is what one run of bench/runbooks measured: grep and the runbooks
