@@ -156,8 +156,11 @@ func Connect(ctx context.Context, c Credentials) (*Session, error) {
 	// Two clients: every call retries 429s (Slack rejected it, so a retry
 	// cannot duplicate anything); only idempotent calls also retry 5xx and
 	// connection errors, where the first attempt may have taken effect.
+	// Eight retries outlast a burst of rate limits (each waits Slack's
+	// Retry-After), so a draft or header asked for during one still lands;
+	// every call's context bounds the whole.
 	retry := slack.DefaultRetryConfig()
-	retry.MaxRetries = 3
+	retry.MaxRetries = 8
 	client := func(handlers []slack.RetryHandler) *slack.Client {
 		r := retry
 		r.Handlers = handlers

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/incidentbot/incidentbot/handlers"
 	"github.com/incidentbot/incidentbot/incident"
 	"github.com/incidentbot/incidentbot/internal/redistest"
 	"github.com/incidentbot/incidentbot/internal/slackemu"
@@ -146,13 +147,14 @@ func TestSlackRateLimitsEveryWrite(t *testing.T) {
 		t.Skip("10 seconds of rate limits")
 	}
 	onceInMatrix(t)
-	h := newHarness(t, slackemu.Options{})
+	h := newHarness(t, slackemu.Options{}, withTemplates())
 	ch := h.declare("P2 rate limit drill")
 	h.settled()
 	l := startLoad(h, ch.ID, 20*time.Millisecond)
 	h.emu.RateLimitWritesFor(10*time.Second, 2*time.Second)
 	h.command(ali, ch.ID, "status identified")
 	h.command(ali, ch.ID, "severity P1")
+	h.command(ali, ch.ID, "update")
 	time.Sleep(10 * time.Second)
 	posted := finish(t, l)
 	h.waitForLong("the header to show the changes", 60*time.Second, func() bool {
@@ -161,9 +163,22 @@ func TestSlackRateLimitsEveryWrite(t *testing.T) {
 		return inc.Status == incident.Identified && inc.Severity == incident.P1 &&
 			strings.Contains(header, "identified") && strings.Contains(header, "P1")
 	})
+	drafts := func() int {
+		n := 0
+		for _, m := range h.emu.Messages(ch.ID) {
+			if m.ButtonValue(handlers.ActionApprove) != "" {
+				n++
+			}
+		}
+		return n
+	}
+	h.waitForLong("the status update draft", 60*time.Second, func() bool { return drafts() > 0 })
 	h.settled()
+	if n, created := drafts(), kindsOf(h.events(ch.ID))[incident.KindDraftCreated]; n != 1 || created != 1 {
+		t.Errorf("after the rate limits: %d drafts in the channel and %d on the log, want one", n, created)
+	}
 	lost, doubled := lostAndDoubled(h, ch.ID, posted)
-	t.Logf("Slack 429 on every write for 10s: %d messages, %d lost, %d doubled", len(posted), lost, doubled)
+	t.Logf("Slack 429 on every write for 10s: %d messages, %d lost, %d doubled; header and draft converged", len(posted), lost, doubled)
 	if lost != 0 || doubled != 0 {
 		t.Errorf("%d of %d lost, %d doubled", lost, len(posted), doubled)
 	}
