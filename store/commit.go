@@ -19,10 +19,12 @@ var ErrNotReplicated = errors.New("not confirmed by enough replicas")
 
 // Group commit. Appends that arrive while earlier ones are on the wire are
 // sent together: one pipeline (one write and one read syscall, one round
-// trip) for the batch instead of one per event. A flusher takes whatever is
-// queued the moment it is free, up to maxBatch, and never waits for more,
-// so an event arriving on an idle store goes out at once: batching costs
-// latency only when Redis is already busy. Each caller still gets its own
+// trip) for the batch instead of one per event. The caller that finds a
+// pipeline slot free sends its own append at once, with whatever is queued
+// (up to maxBatch), from its own goroutine; while every slot is busy,
+// appends queue for the next free one. Nothing waits for more to arrive,
+// so an append on an idle store costs no hand-off and no latency: batching
+// happens only when Redis is already busy. Each caller still gets its own
 // result, and an event is acked only after its own write succeeded.
 const (
 	maxBatch = 128
@@ -42,103 +44,104 @@ type appendReq struct {
 	done chan struct{}
 }
 
-// committer queues appends and runs them in batches.
+// committer batches appends.
 type committer struct {
 	rdb          redis.UniversalClient
 	waitReplicas int
 	waitTimeout  time.Duration
 
-	queue chan *appendReq
-	stop  chan struct{}
-	wg    sync.WaitGroup
-	// mu orders enqueueing before close: once closed is set nothing more
-	// is queued, so the flushers' last drain answers everyone.
-	mu     sync.RWMutex
-	closed bool
+	mu      sync.Mutex
+	queue   []*appendReq // waiting for a free pipeline slot
+	leaders int          // pipelines being sent, at most flushers
+	closed  bool
+	wg      sync.WaitGroup // one per leader, so close can wait for them
 }
 
 func newCommitter(rdb redis.UniversalClient, waitReplicas int, waitTimeout time.Duration) *committer {
-	c := &committer{rdb: rdb, waitReplicas: waitReplicas, waitTimeout: waitTimeout,
-		queue: make(chan *appendReq, 4*maxBatch), stop: make(chan struct{})}
-	for range flushers {
-		c.wg.Add(1)
-		go c.flushLoop()
-	}
-	return c
+	return &committer{rdb: rdb, waitReplicas: waitReplicas, waitTimeout: waitTimeout}
 }
 
 var errStoreClosed = errors.New("store closed")
 
-// do queues one append and waits for its result or ctx.
+// do sends one append, or queues it behind the pipelines in flight, and
+// waits for its result or ctx.
 func (c *committer) do(ctx context.Context, keys []string, args []any) ([]any, error) {
 	r := &appendReq{keys: keys, args: args, done: make(chan struct{})}
-	c.mu.RLock()
+	c.mu.Lock()
 	if c.closed {
-		c.mu.RUnlock()
+		c.mu.Unlock()
 		return nil, errStoreClosed
 	}
-	select {
-	case c.queue <- r:
-		c.mu.RUnlock()
-	case <-ctx.Done():
-		c.mu.RUnlock()
-		return nil, ctx.Err()
+	if c.leaders >= flushers {
+		c.queue = append(c.queue, r)
+		c.mu.Unlock()
+		select {
+		case <-r.done:
+			return r.res, r.err
+		case <-ctx.Done():
+			// It may still be written; a redelivery dedupes.
+			return nil, ctx.Err()
+		}
 	}
-	select {
-	case <-r.done:
-		return r.res, r.err
-	case <-ctx.Done():
-		// It may still be written; a redelivery dedupes.
-		return nil, ctx.Err()
+	c.leaders++
+	c.wg.Add(1)
+	batch := c.takeLocked([]*appendReq{r})
+	c.mu.Unlock()
+	c.flush(batch)
+	// What queued meanwhile goes next, but not on this caller's time.
+	c.mu.Lock()
+	if len(c.queue) == 0 {
+		c.leaders--
+		c.mu.Unlock()
+		c.wg.Done()
+	} else {
+		c.mu.Unlock()
+		go c.lead()
+	}
+	return r.res, r.err
+}
+
+// lead sends what is queued, batch after batch, until nothing is, then
+// gives its pipeline slot back.
+func (c *committer) lead() {
+	defer c.wg.Done()
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.leaders--
+			c.mu.Unlock()
+			return
+		}
+		batch := c.takeLocked(make([]*appendReq, 0, min(len(c.queue), maxBatch)))
+		c.mu.Unlock()
+		c.flush(batch)
 	}
 }
 
+// takeLocked moves the oldest queued requests into batch, up to maxBatch.
+func (c *committer) takeLocked(batch []*appendReq) []*appendReq {
+	n := min(len(c.queue), maxBatch-len(batch))
+	batch = append(batch, c.queue[:n]...)
+	rest := copy(c.queue, c.queue[n:])
+	clear(c.queue[rest:])
+	c.queue = c.queue[:rest]
+	return batch
+}
+
+// close waits for the pipelines in flight, which send what is queued, and
+// refuses appends from then on.
 func (c *committer) close() {
 	c.mu.Lock()
-	if !c.closed {
-		c.closed = true
-		close(c.stop)
-	}
+	c.closed = true
 	c.mu.Unlock()
 	c.wg.Wait()
-}
-
-func (c *committer) flushLoop() {
-	defer c.wg.Done()
-	batch := make([]*appendReq, 0, maxBatch)
-	for {
-		select {
-		case r := <-c.queue:
-			batch = append(batch[:0], r)
-		case <-c.stop:
-			c.failQueued()
-			return
-		}
-	collect:
-		for len(batch) < maxBatch {
-			select {
-			case r := <-c.queue:
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
-		c.flush(batch)
-		clear(batch)
+	c.mu.Lock()
+	for _, r := range c.queue {
+		r.err = errStoreClosed
+		close(r.done)
 	}
-}
-
-// failQueued answers what is still queued when the store closes.
-func (c *committer) failQueued() {
-	for {
-		select {
-		case r := <-c.queue:
-			r.err = errStoreClosed
-			close(r.done)
-		default:
-			return
-		}
-	}
+	c.queue = nil
+	c.mu.Unlock()
 }
 
 // flush writes a batch, one pipeline per master (a Cluster's events live on

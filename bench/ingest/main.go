@@ -5,7 +5,7 @@
 // beside raw XADD on the same Redis, ack latency at a paced 1,000 events/s,
 // the child's RSS idle and under load, and how long SIGTERM takes.
 //
-//	go run ./bench/ingest [-n 20000] [-rate 1000] [-duration 10s] [-json]
+//	go run ./bench/ingest [-n 20000] [-rate 1000] [-duration 10s] [-json] [-bin PATH]
 //
 // It prints a table and writes the same figures as JSON to
 // bench/results/ingest-<date>.json; with -json it prints only the JSON, on
@@ -41,16 +41,17 @@ func main() {
 	rate := flag.Int("rate", 1000, "events/s for the latency run")
 	dur := flag.Duration("duration", 10*time.Second, "length of the latency run")
 	asJSON := flag.Bool("json", false, "print the results as JSON on stdout instead of the table, and write no file")
+	bin := flag.String("bin", "", "an incidentbot binary to measure instead of building ./cmd/incidentbot (another commit's, to compare with this rig)")
 	flag.Parse()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	if err := run(ctx, *n, *rawN, *rate, *dur, *asJSON, os.Stdout); err != nil {
+	if err := run(ctx, *bin, *n, *rawN, *rate, *dur, *asJSON, os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "bench/ingest: %v\n", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, n, rawN, rate int, dur time.Duration, asJSON bool, out io.Writer) error {
+func run(ctx context.Context, prebuilt string, n, rawN, rate int, dur time.Duration, asJSON bool, out io.Writer) error {
 	root, err := moduleRoot(ctx)
 	if err != nil {
 		return err
@@ -67,10 +68,13 @@ func run(ctx context.Context, n, rawN, rate int, dur time.Duration, asJSON bool,
 	}
 	defer stopRedis()
 
-	bin := filepath.Join(tmp, "incidentbot")
-	fmt.Fprintln(os.Stderr, "building ./cmd/incidentbot ...")
-	if err := build(ctx, root, bin); err != nil {
-		return err
+	bin := prebuilt
+	if bin == "" {
+		bin = filepath.Join(tmp, "incidentbot")
+		fmt.Fprintln(os.Stderr, "building ./cmd/incidentbot ...")
+		if err := build(ctx, root, bin); err != nil {
+			return err
+		}
 	}
 
 	rig, err := startRig(ctx, bin, redisURL, tmp)
