@@ -172,13 +172,16 @@ func (m *Monitors) declare(ctx context.Context, rule incident.AlertRule, links [
 	if err != nil {
 		return incident.AlertResult{}, err
 	}
-	// Link first: from here on every delivery of the group finds it.
+	// The notification goes on the log before the group is linked: from the
+	// link on, every delivery of the group finds the incident, and one that
+	// came before the record would count this notification as new ("is
+	// firing" posted twice) instead of as the duplicate it is.
+	m.record(ctx, inc, a)
 	for _, l := range links {
 		if err := m.store.LinkExternal(ctx, l, inc.Number); err != nil {
 			return incident.AlertResult{}, fmt.Errorf("link alert group to %s: %w", inc.ID(), err)
 		}
 	}
-	m.record(ctx, inc, a)
 	if rule.Page {
 		m.paging.PageAll(ctx, inc)
 	}
