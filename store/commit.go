@@ -19,22 +19,30 @@ var ErrNotReplicated = errors.New("not confirmed by enough replicas")
 
 // Group commit. Appends that arrive while earlier ones are on the wire are
 // sent together: one pipeline (one write and one read syscall, one round
-// trip) for the batch instead of one per event. The caller that finds a
-// pipeline slot free sends its own append at once, with whatever is queued
-// (up to maxBatch), from its own goroutine; while every slot is busy,
-// appends queue for the next free one. Nothing waits for more to arrive,
-// so an append on an idle store costs no hand-off and no latency: batching
-// happens only when Redis is already busy. Each caller still gets its own
-// result, and an event is acked only after its own write succeeded.
+// trip) for the batch instead of one per event. A caller that finds one of
+// the pipeline slots free sends its append at once from its own goroutine,
+// with no hand-off; while every slot is busy, appends queue, and the first
+// slot to free up sends them, up to maxBatch a pipeline, until none is left.
+// Nothing waits for more to arrive, so an event on an idle store costs no
+// latency: batching happens only when Redis is already busy. Each caller
+// still gets its own result, and an event is acked only after its own write
+// succeeded.
 const (
 	maxBatch = 128
 	// flushers bound the pipelines in flight. Several keep a slow round
 	// trip from holding everything behind it; each batches what queued.
 	flushers = 4
+	// maxQueued bounds the appends waiting for a slot. Past it an append
+	// fails at once (ErrBusy): the event is not acked, and Slack redelivers
+	// it or the spool takes it, instead of memory growing while Redis stalls.
+	maxQueued = 32 * maxBatch
 	// batchTimeout bounds one pipeline. Callers' contexts are not used for
 	// it: a batch mixes callers, and one giving up must not fail the rest.
 	batchTimeout = 5 * time.Second
 )
+
+// ErrBusy is wrapped by Append when maxQueued appends already wait for Redis.
+var ErrBusy = errors.New("too many writes waiting for Redis")
 
 type appendReq struct {
 	keys []string
@@ -51,10 +59,10 @@ type committer struct {
 	waitTimeout  time.Duration
 
 	mu      sync.Mutex
-	queue   []*appendReq // waiting for a free pipeline slot
-	leaders int          // pipelines being sent, at most flushers
+	queue   []*appendReq // waiting for a free slot, oldest first
+	leaders int          // slots in use: pipelines being sent, at most flushers
 	closed  bool
-	wg      sync.WaitGroup // one per leader, so close can wait for them
+	wg      sync.WaitGroup // one per slot in use, so close can wait for them
 }
 
 func newCommitter(rdb redis.UniversalClient, waitReplicas int, waitTimeout time.Duration) *committer {
@@ -63,8 +71,10 @@ func newCommitter(rdb redis.UniversalClient, waitReplicas int, waitTimeout time.
 
 var errStoreClosed = errors.New("store closed")
 
-// do sends one append, or queues it behind the pipelines in flight, and
-// waits for its result or ctx.
+// do sends one append, or queues it while every slot is busy, and returns
+// its result. A queued append gives up with ctx (it may still be written;
+// a redelivery dedupes); one being sent finishes its pipeline first, within
+// batchTimeout.
 func (c *committer) do(ctx context.Context, keys []string, args []any) ([]any, error) {
 	r := &appendReq{keys: keys, args: args, done: make(chan struct{})}
 	c.mu.Lock()
@@ -73,75 +83,85 @@ func (c *committer) do(ctx context.Context, keys []string, args []any) ([]any, e
 		return nil, errStoreClosed
 	}
 	if c.leaders >= flushers {
+		if len(c.queue) >= maxQueued {
+			c.mu.Unlock()
+			return nil, ErrBusy
+		}
 		c.queue = append(c.queue, r)
 		c.mu.Unlock()
 		select {
 		case <-r.done:
 			return r.res, r.err
 		case <-ctx.Done():
-			// It may still be written; a redelivery dedupes.
 			return nil, ctx.Err()
 		}
 	}
 	c.leaders++
 	c.wg.Add(1)
-	batch := c.takeLocked([]*appendReq{r})
 	c.mu.Unlock()
-	c.flush(batch)
-	// What queued meanwhile goes next, but not on this caller's time.
-	c.mu.Lock()
-	if len(c.queue) == 0 {
-		c.leaders--
-		c.mu.Unlock()
-		c.wg.Done()
-	} else {
-		c.mu.Unlock()
-		go c.lead()
-	}
+	// Deferred so that a panic below (recovered by the caller) still gives
+	// the slot back, or hands it to what queued meanwhile.
+	defer c.release()
+	c.flush([]*appendReq{r})
 	return r.res, r.err
 }
 
-// lead sends what is queued, batch after batch, until nothing is, then
-// gives its pipeline slot back.
+// release gives a slot back once its pipeline is answered, or, when appends
+// queued meanwhile, keeps it to send them, off the caller's time.
+func (c *committer) release() {
+	c.mu.Lock()
+	if len(c.queue) > 0 {
+		c.mu.Unlock()
+		go c.lead()
+		return
+	}
+	c.leaders--
+	c.mu.Unlock()
+	c.wg.Done()
+}
+
+// lead sends what is queued, batch after batch, then gives its slot back.
+// Once the store is closing, what is still queued is failed instead.
 func (c *committer) lead() {
 	defer c.wg.Done()
 	for {
 		c.mu.Lock()
+		if c.closed {
+			c.failQueuedLocked()
+		}
 		if len(c.queue) == 0 {
 			c.leaders--
 			c.mu.Unlock()
 			return
 		}
-		batch := c.takeLocked(make([]*appendReq, 0, min(len(c.queue), maxBatch)))
+		n := min(len(c.queue), maxBatch)
+		batch := c.queue[:n:n]
+		c.queue = c.queue[n:]
+		if len(c.queue) == 0 {
+			c.queue = nil // let the backing array go
+		}
 		c.mu.Unlock()
 		c.flush(batch)
 	}
 }
 
-// takeLocked moves the oldest queued requests into batch, up to maxBatch.
-func (c *committer) takeLocked(batch []*appendReq) []*appendReq {
-	n := min(len(c.queue), maxBatch-len(batch))
-	batch = append(batch, c.queue[:n]...)
-	rest := copy(c.queue, c.queue[n:])
-	clear(c.queue[rest:])
-	c.queue = c.queue[:rest]
-	return batch
-}
-
-// close waits for the pipelines in flight, which send what is queued, and
-// refuses appends from then on.
-func (c *committer) close() {
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
-	c.wg.Wait()
-	c.mu.Lock()
+// failQueuedLocked answers every queued append with errStoreClosed.
+func (c *committer) failQueuedLocked() {
 	for _, r := range c.queue {
 		r.err = errStoreClosed
 		close(r.done)
 	}
 	c.queue = nil
+}
+
+// close refuses appends from now on, fails those still queued, and waits
+// for the pipelines in flight (each within batchTimeout).
+func (c *committer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.failQueuedLocked()
 	c.mu.Unlock()
+	c.wg.Wait()
 }
 
 // flush writes a batch, one pipeline per master (a Cluster's events live on

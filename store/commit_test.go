@@ -179,3 +179,127 @@ func waitReplicas(t *testing.T, master *redistest.Server, n int) {
 	}
 	t.Fatalf("master %s never had %d replicas online", master.Addr(), n)
 }
+
+// stalled is a store whose Redis is behind a proxy, paused until the test
+// resumes it: appends sent meanwhile hold every pipeline slot, and the rest
+// queue behind them.
+func stalled(t *testing.T) (*store.Store, *redistest.Proxy) {
+	t.Helper()
+	srv := redistest.StartServer(t)
+	proxy := redistest.NewProxy(t, srv.Addr())
+	s := redistest.Target{Conn: store.Conn{Addrs: []string{proxy.Addr()}}}.Store(t, store.Options{})
+	proxy.Pause()
+	t.Cleanup(proxy.Resume)
+	return s, proxy
+}
+
+// appendMany starts n appends of distinct events to incident 1 and returns
+// their errors once all have answered.
+func appendMany(s *store.Store, n int) <-chan []error {
+	out := make(chan []error, 1)
+	go func() {
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				ev := incident.Event{Kind: incident.KindMessage, TS: fmt.Sprintf("1.%d", i), Text: fmt.Sprint(i)}
+				_, _, errs[i] = s.Append(context.Background(), 1, fmt.Sprintf("Ev%d", i), ev)
+			})
+		}
+		wg.Wait()
+		out <- errs
+	}()
+	return out
+}
+
+// TestAppendsQueueWhileRedisStalls: with every pipeline slot waiting on a
+// stalled Redis, appends queue; a bounded number of them, the rest fail at
+// once with ErrBusy. Once Redis answers, every queued append is written,
+// once.
+func TestAppendsQueueWhileRedisStalls(t *testing.T) {
+	s, proxy := stalled(t)
+	const queued = 4096       // 32 batches; the bot has 16 event workers
+	const n = 4 + queued + 50 // 4 in flight, 4096 queued, the rest refused
+	done := appendMany(s, n)
+	time.Sleep(300 * time.Millisecond) // all have been handed to the store
+	proxy.Resume()
+	errs := <-done
+	ok, busy := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case errors.Is(err, store.ErrBusy):
+			busy++
+		default:
+			t.Errorf("append: %v", err)
+		}
+	}
+	if busy != n-4-queued || ok != 4+queued {
+		t.Errorf("%d written and %d refused as busy, want %d and %d", ok, busy, 4+queued, n-4-queued)
+	}
+	events, err := s.Events(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != ok {
+		t.Errorf("%d events on the log, want the %d written", len(events), ok)
+	}
+}
+
+// TestCloseFailsQueuedAppends: closing a store whose Redis stalls answers
+// the queued appends at once, refuses new ones, and returns once the
+// pipelines in flight are answered.
+func TestCloseFailsQueuedAppends(t *testing.T) {
+	s, proxy := stalled(t)
+	const n = 40
+	done := appendMany(s, n)
+	time.Sleep(300 * time.Millisecond)
+	closed := make(chan struct{})
+	go func() { s.Close(); close(closed) }()
+	time.Sleep(100 * time.Millisecond)
+	if _, _, err := s.Append(context.Background(), 1, "late", incident.Event{Kind: incident.KindMessage}); err == nil {
+		t.Error("an append after Close succeeded")
+	}
+	select {
+	case <-closed:
+		t.Fatal("Close returned while pipelines were still in flight")
+	default:
+	}
+	proxy.Resume()
+	<-closed
+	failed := 0
+	for _, err := range <-done {
+		if err != nil && strings.Contains(err.Error(), "store closed") {
+			failed++
+		}
+	}
+	if failed != n-4 {
+		t.Errorf("%d queued appends failed with the store closed, want %d (all but the 4 in flight)", failed, n-4)
+	}
+}
+
+// TestQueuedAppendGivesUpWithItsContext: an append queued behind a stalled
+// Redis returns when its context ends, and is still written, once, when
+// Redis answers (it was handed over; a redelivery would dedupe).
+func TestQueuedAppendGivesUpWithItsContext(t *testing.T) {
+	s, proxy := stalled(t)
+	done := appendMany(s, 4) // every slot
+	time.Sleep(200 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, _, err := s.Append(ctx, 1, "queued", incident.Event{Kind: incident.KindMessage, TS: "2.1", Text: "queued"})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
+		t.Fatalf("queued Append = %v after %s, want the deadline within a second", err, time.Since(start))
+	}
+	proxy.Resume()
+	for _, err := range <-done {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, appended, err := s.Append(context.Background(), 1, "queued", incident.Event{Kind: incident.KindMessage, TS: "2.1", Text: "queued"}); err != nil || appended {
+		t.Errorf("redelivery after Redis answered: appended %v, %v; want the queued one already written", appended, err)
+	}
+}
