@@ -191,10 +191,9 @@ func TestSentinelFailover(t *testing.T) {
 	}
 	c := sn.Client()
 
-	// writeSynced writes key on one connection and waits until both
-	// replicas have it. A demoted master rejoins as a replica only a few
-	// seconds after a failover, so it WAITs in rounds shorter than the
-	// client's read timeout.
+	// writeSynced writes key and waits until both replicas have it (a
+	// demoted master rejoins as a replica only a few seconds after a
+	// failover), asking again until the deadline.
 	writeSynced := func(key string) {
 		t.Helper()
 		at := time.Now()

@@ -117,9 +117,7 @@ func (e *Emulator) answer(req *apiReq, token string) (int, map[string]any) {
 		return http.StatusOK, err.body()
 	}
 	if isWrite(req.method) && req.at.Before(e.writesLimitedUntil) {
-		body := fail("ratelimited").body()
-		body["retry_after"] = fmt.Sprint(max(int(math.Ceil(e.writesRetryAfter.Seconds())), 1))
-		return http.StatusTooManyRequests, body
+		return rateLimited(e.writesRetryAfter)
 	}
 	if q := e.failures[req.method]; len(q) > 0 {
 		inj := q[0]
@@ -128,10 +126,7 @@ func (e *Emulator) answer(req *apiReq, token string) (int, map[string]any) {
 			return inj.status, fail("internal_error").body()
 		}
 		if inj.rateLimit {
-			secs := int(math.Ceil(inj.retryAfter.Seconds()))
-			body := fail("ratelimited").body()
-			body["retry_after"] = fmt.Sprint(max(secs, 1))
-			return http.StatusTooManyRequests, body
+			return rateLimited(inj.retryAfter)
 		}
 		return http.StatusOK, fail(inj.slackError).body()
 	}
@@ -262,4 +257,12 @@ func (e *Emulator) userJSON(u *user) map[string]any {
 		out["profile"].(map[string]any)["bot_id"] = botID
 	}
 	return out
+}
+
+// rateLimited is Slack's 429: Retry-After in whole seconds, rounded up, at
+// least 1 (ServeHTTP moves retry_after into the header).
+func rateLimited(retryAfter time.Duration) (int, map[string]any) {
+	body := fail("ratelimited").body()
+	body["retry_after"] = fmt.Sprint(max(int(math.Ceil(retryAfter.Seconds())), 1))
+	return http.StatusTooManyRequests, body
 }
