@@ -174,7 +174,7 @@ func (s *script) command(user, channel, text string) {
 	if s.err != nil {
 		return
 	}
-	fmt.Fprintf(s.out, "» @%s: /incident %s\n", nameOf(user), text)
+	fmt.Fprintf(s.out, "» @%s: /incident %s\n", nameOf(user), s.emu.Plain(text))
 	_, s.err = s.emu.SlashCommand(s.ctx, user, channel, text)
 }
 
@@ -310,7 +310,7 @@ func (s *script) tick(user, value string) {
 	msgs := s.emu.Messages(s.channel)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if strings.Contains(string(msgs[i].Blocks), handlers.ActionChecklistToggle) {
-			fmt.Fprintf(s.out, "» @%s ticks checklist item %s\n", nameOf(user), value)
+			fmt.Fprintf(s.out, "» @%s ticks %q on the checklist\n", nameOf(user), msgs[i].CheckboxLabel(handlers.ActionChecklistToggle, value))
 			_, s.err = s.emu.ToggleCheckbox(s.ctx, user, s.channel, msgs[i].TS, handlers.ActionChecklistToggle, value)
 			return
 		}

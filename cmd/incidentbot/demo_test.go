@@ -39,10 +39,15 @@ func TestDemo(t *testing.T) {
 		"is now acme/checkout#1 (http://", "action item exported to acme/checkout#1", "— [acme/checkout#1](http://",
 		// Insights in ali's DMs, with the chart.
 		"Direct messages between @ali and the bot", "1 incident: 1 P1", "(with the chart incidentbot-insights-30d-",
+		// What people typed and ticked, as Slack shows it.
+		"/incident role comms @sam", `@sam ticks "Tell affected customers" on the checklist`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	if strings.Contains(got, "<@U") {
+		t.Error("the demo shows a raw mention (<@U…>) where Slack shows @name")
 	}
 	if strings.Contains(got, "status page updted") && !strings.Contains(got, "updated") {
 		t.Error("edit not applied")

@@ -409,3 +409,21 @@ func (m Message) ButtonValue(actionID string) string {
 	}
 	return ""
 }
+
+// CheckboxLabel is the text of the option with value in the message's
+// checkboxes element actionID, or "" when there is none: what a person
+// reads beside the box they tick.
+func (m Message) CheckboxLabel(actionID, value string) string {
+	_, el := findElement(m.Blocks, func(o map[string]any) bool { return o["action_id"] == actionID })
+	opts, _ := el["options"].([]any)
+	for _, o := range opts {
+		opt, _ := o.(map[string]any)
+		if opt["value"] != value {
+			continue
+		}
+		text, _ := opt["text"].(map[string]any)
+		label, _ := text["text"].(string)
+		return label
+	}
+	return ""
+}

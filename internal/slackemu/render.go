@@ -266,3 +266,11 @@ func richText(v any) string {
 	}
 	return ""
 }
+
+// Plain is s, Slack mrkdwn, as Slack displays it: mentions as @name,
+// channels as #name, links by their text.
+func (e *Emulator) Plain(s string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.plain(s)
+}
